@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Kernel-version differences, kept in one place. */
+#ifndef _RF_COMPAT_H
+#define _RF_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/sched.h>
+
+/*
+ * sched_process_exit gained a group_dead argument in 6.16 (and moved before
+ * exit_mm()).  The probe only needs the task.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define RF_EXIT_PROBE_ARGS	void *data, struct task_struct *p, bool group_dead
+#else
+#define RF_EXIT_PROBE_ARGS	void *data, struct task_struct *p
+#endif
+
+/* tracepoint_synchronize_unregister() is inline over these exports. */
+#include <linux/tracepoint.h>
+static inline void rf_tracepoint_sync(void)
+{
+	tracepoint_synchronize_unregister();
+}
+
+#endif /* _RF_COMPAT_H */
+
+/* __counted_by() arrived in 6.6. */
+#ifndef __counted_by
+#define __counted_by(member)
+#endif

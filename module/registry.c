@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-thread registrations, and the exit and exec hooks that walk them.
+ *
+ * A registration belongs to a thread: only that thread creates, changes or
+ * drops it (ioctl, exec, exit), so its own paths need no lock against each
+ * other; other threads only read slots (RF_IOC_GET_LIST) under RCU and
+ * t->lock.  It holds an mm reference so the lists can be walked after
+ * exit_mm(), and a module reference so the module cannot go while a walk
+ * may still be due.
+ *
+ * At exit the sched_process_exit probe (atomic context) queues a task_work
+ * on the dying thread; that runs before the thread is reaped, so recovery is
+ * done before waitpid() or a robust waiter can observe the death.  The walk
+ * itself runs on a kworker that borrows the mm with kthread_use_mm(): user
+ * access from there is ordinary and is not cut short by the SIGKILL that the
+ * dying thread may have pending (GUP refuses to fault for such a task).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/sched/signal.h>
+#include <linux/kthread.h>
+#include <linux/cred.h>
+#include <linux/capability.h>
+#include <linux/sched/coredump.h>
+#include <linux/tracepoint.h>
+#include <linux/binfmts.h>
+#include <linux/uaccess.h>
+#include "rf.h"
+
+static const struct rhashtable_params rf_thread_params = {
+	.key_len	= sizeof(struct task_struct *),
+	.key_offset	= offsetof(struct rf_thread, task),
+	.head_offset	= offsetof(struct rf_thread, node),
+	.automatic_shrinking = true,
+};
+
+static struct rhashtable rf_threads;
+static atomic_t rf_nthreads = ATOMIC_INIT(0);
+static struct workqueue_struct *rf_wq;
+
+unsigned int rf_nr_threads(void)
+{
+	return atomic_read(&rf_nthreads);
+}
+
+static struct rf_thread *rf_lookup(struct task_struct *task)
+{
+	return rhashtable_lookup_fast(&rf_threads, &task, rf_thread_params);
+}
+
+/*
+ * The module reference is dropped from an RCU callback: rf_registry_exit()
+ * runs rcu_barrier(), so the callback has returned before the module text
+ * goes away.
+ */
+static void rf_thread_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct rf_thread, rcu));
+	atomic_dec(&rf_nthreads);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * Drop a registration that is already out of the table; may sleep.  The
+ * caller returns into module text after call_rcu(): a read-side section
+ * covers all but its last instructions (the window every module that drops
+ * its own reference has, short of module_put_and_kthread_exit()).
+ */
+static void rf_thread_release(struct rf_thread *t)
+{
+	mmput(t->mm);
+	rcu_read_lock();
+	call_rcu(&t->rcu, rf_thread_free_rcu);
+	rcu_read_unlock();
+}
+
+static void rf_walk_work(struct work_struct *work)
+{
+	struct rf_thread *t = container_of(work, struct rf_thread, work);
+	unsigned int i;
+
+	kthread_use_mm(t->mm);
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].width)
+			rf_walk_list(t->mm, t->tid, &t->slots[i]);
+	kthread_unuse_mm(t->mm);
+	complete(&t->done);
+}
+
+/* task_work on the dying or exec'ing thread: walk, then drop. */
+static void rf_twork_fn(struct callback_head *cb)
+{
+	struct rf_thread *t = container_of(cb, struct rf_thread, twork);
+
+	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
+	init_completion(&t->done);
+	INIT_WORK(&t->work, rf_walk_work);
+	queue_work(rf_wq, &t->work);
+	wait_for_completion(&t->done);
+	rf_thread_release(t);
+}
+
+static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode)
+{
+	struct rf_thread *t;
+
+	/* Every exit in the system passes here: keep the miss cheap. */
+	if (!atomic_read(&rf_nthreads))
+		return;
+	t = rf_lookup(p);
+	if (!t || t->walk_queued)
+		return;
+	t->walk_queued = true;
+	init_task_work(&t->twork, rf_twork_fn);
+	/* Fails only after exit_task_work(), which follows both hooks. */
+	if (WARN_ON_ONCE(task_work_add(p, &t->twork, mode)))
+		t->walk_queued = false;
+}
+
+static void rf_probe_exit(RF_EXIT_PROBE_ARGS)
+{
+	rf_queue_walk(p, TWA_NONE);
+}
+
+/* Mainline processes the robust list at exec; so do we, before user code. */
+static void rf_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+			  struct linux_binprm *bprm)
+{
+	rf_queue_walk(p, TWA_RESUME);
+}
+
+static struct rf_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+} rf_tps[] = {
+	{ "sched_process_exit", rf_probe_exit },
+	{ "sched_process_exec", rf_probe_exec },
+};
+
+/* Core tracepoints are not exported: find them by name. */
+static void rf_tp_find(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(rf_tps); i++)
+		if (!strcmp(tp->name, rf_tps[i].name))
+			rf_tps[i].tp = tp;
+}
+
+static void rf_tp_unregister(int n)
+{
+	while (n--)
+		tracepoint_probe_unregister(rf_tps[n].tp, rf_tps[n].probe, NULL);
+	rf_tracepoint_sync();
+}
+
+static bool rf_valid_slot(const struct rf_list *arg)
+{
+	u64 size, head = arg->head;
+
+	if (arg->flags || arg->tid)
+		return false;
+	if (arg->width != RF_WIDTH_32 && arg->width != RF_WIDTH_64)
+		return false;
+	if (arg->protocol != RF_PROTO_MAINLINE &&
+	    arg->protocol != RF_PROTO_INTENT)
+		return false;
+	size = arg->width / 8;
+	if (!head || (head & (size - 1)))
+		return false;
+	/* A 32-bit list's pointers cannot reach past 4 GiB. */
+	if (arg->width == RF_WIDTH_32 && head + 3 * size > (1ULL << 32))
+		return false;
+	return head < TASK_SIZE;
+}
+
+static struct rf_thread *rf_register_current(void)
+{
+	unsigned int n = READ_ONCE(rf_max_lists);
+	struct rf_thread *t;
+	int ret;
+
+	if (!current->mm)
+		return ERR_PTR(-EINVAL);
+	if (atomic_inc_return(&rf_nthreads) > READ_ONCE(rf_max_threads)) {
+		atomic_dec(&rf_nthreads);
+		return ERR_PTR(-ENOSPC);
+	}
+	t = kzalloc(struct_size(t, slots, n), GFP_KERNEL_ACCOUNT);
+	if (!t) {
+		atomic_dec(&rf_nthreads);
+		return ERR_PTR(-ENOMEM);
+	}
+	t->nslots = n;
+	t->task = current;
+	t->tid = task_pid_vnr(current);
+	spin_lock_init(&t->lock);
+	ret = rhashtable_insert_fast(&rf_threads, &t->node, rf_thread_params);
+	if (ret) {
+		kfree(t);
+		atomic_dec(&rf_nthreads);
+		return ERR_PTR(ret);
+	}
+	mmget(current->mm);
+	t->mm = current->mm;
+	__module_get(THIS_MODULE);
+	rf_count(RF_STAT_REGISTRATIONS, 1);
+	/* Its TID is live again: records of a dead namesake are stale. */
+	rf_records_forget_tid(t->tid);
+	return t;
+}
+
+/* The caller's last slot went: unregister without a walk. */
+static void rf_unregister_current(struct rf_thread *t)
+{
+	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
+	rf_thread_release(t);
+}
+
+long rf_ioctl_set_list(struct rf_list *arg)
+{
+	struct rf_thread *t = rf_lookup(current);
+	unsigned int idx;
+
+	if (!rf_valid_slot(arg) || arg->index < -1)
+		return -EINVAL;
+	if (t && t->walk_queued)	/* exec'ed, walk not yet run */
+		return -EAGAIN;
+	if (arg->index >= 0) {
+		idx = arg->index;
+		if (idx >= READ_ONCE(rf_max_lists) || (t && idx >= t->nslots))
+			return -EINVAL;
+	}
+	if (!t) {
+		t = rf_register_current();
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+		if (arg->index >= 0 && idx >= t->nslots) {
+			rf_unregister_current(t);	/* max_lists just shrank */
+			return -EINVAL;
+		}
+	}
+	if (arg->index < 0) {
+		for (idx = 0; idx < t->nslots; idx++)
+			if (!t->slots[idx].width)
+				break;
+		if (idx == t->nslots || idx >= READ_ONCE(rf_max_lists)) {
+			if (!t->nused)
+				rf_unregister_current(t);
+			return -ENOSPC;
+		}
+	}
+	spin_lock(&t->lock);
+	if (!t->slots[idx].width)
+		t->nused++;
+	t->slots[idx].head = arg->head;
+	t->slots[idx].width = arg->width;
+	t->slots[idx].protocol = arg->protocol;
+	spin_unlock(&t->lock);
+	arg->index = idx;
+	return 0;
+}
+
+long rf_ioctl_remove_list(struct rf_list *arg)
+{
+	struct rf_thread *t = rf_lookup(current);
+	bool last;
+
+	if (arg->flags || arg->tid || arg->index < 0)
+		return -EINVAL;
+	if (!t || arg->index >= t->nslots || !t->slots[arg->index].width)
+		return -ENOENT;
+	spin_lock(&t->lock);
+	memset(&t->slots[arg->index], 0, sizeof(t->slots[0]));
+	last = !--t->nused;
+	spin_unlock(&t->lock);
+	if (last)
+		rf_unregister_current(t);
+	return 0;
+}
+
+/*
+ * May the caller read @task's lists?  get_robust_list() asks
+ * ptrace_may_access(PTRACE_MODE_READ_REALCREDS), which modules cannot call;
+ * this is its credential rule without the LSM hook: same thread group, or
+ * CAP_SYS_PTRACE, or matching real ids and a dumpable target.
+ */
+static bool rf_may_read(struct task_struct *task)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	bool ok;
+
+	if (same_thread_group(task, current))
+		return true;
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = uid_eq(cred->uid, tcred->euid) && uid_eq(cred->uid, tcred->suid) &&
+	     uid_eq(cred->uid, tcred->uid) && gid_eq(cred->gid, tcred->egid) &&
+	     gid_eq(cred->gid, tcred->sgid) && gid_eq(cred->gid, tcred->gid);
+	rcu_read_unlock();
+	if (ok) {
+		task_lock(task);
+		ok = task->mm && get_dumpable(task->mm) == SUID_DUMP_USER;
+		task_unlock(task);
+	}
+	return ok || capable(CAP_SYS_PTRACE);
+}
+
+long rf_ioctl_get_list(struct rf_list *arg)
+{
+	struct task_struct *task;
+	struct rf_thread *t;
+	long ret = -ENOENT;
+
+	if (arg->flags || arg->index < 0)
+		return -EINVAL;
+	if (arg->tid) {
+		rcu_read_lock();
+		task = pid_task(find_vpid(arg->tid), PIDTYPE_PID);
+		if (task)
+			get_task_struct(task);
+		rcu_read_unlock();
+		if (!task)
+			return -ESRCH;
+		if (!rf_may_read(task)) {
+			put_task_struct(task);
+			return -EPERM;
+		}
+	} else {
+		task = current;
+		get_task_struct(task);
+	}
+	rcu_read_lock();
+	t = rf_lookup(task);
+	if (t && arg->index < t->nslots) {
+		spin_lock(&t->lock);
+		if (t->slots[arg->index].width) {
+			arg->head = t->slots[arg->index].head;
+			arg->width = t->slots[arg->index].width;
+			arg->protocol = t->slots[arg->index].protocol;
+			ret = 0;
+		}
+		spin_unlock(&t->lock);
+	} else if (!t && arg->index >= READ_ONCE(rf_max_lists)) {
+		ret = -EINVAL;
+	} else if (t && arg->index >= t->nslots) {
+		ret = -EINVAL;
+	}
+	rcu_read_unlock();
+	put_task_struct(task);
+	return ret;
+}
+
+int rf_registry_init(void)
+{
+	int i, ret;
+
+	ret = rhashtable_init(&rf_threads, &rf_thread_params);
+	if (ret)
+		return ret;
+	rf_wq = alloc_workqueue("robustfutex", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!rf_wq) {
+		ret = -ENOMEM;
+		goto out_table;
+	}
+	for_each_kernel_tracepoint(rf_tp_find, NULL);
+	for (i = 0; i < ARRAY_SIZE(rf_tps); i++) {
+		if (!rf_tps[i].tp) {
+			pr_err("tracepoint %s not found\n", rf_tps[i].name);
+			ret = -ENOENT;
+			goto out_tp;
+		}
+		ret = tracepoint_probe_register(rf_tps[i].tp, rf_tps[i].probe,
+						NULL);
+		if (ret)
+			goto out_tp;
+	}
+	return 0;
+
+out_tp:
+	rf_tp_unregister(i);
+	destroy_workqueue(rf_wq);
+out_table:
+	rhashtable_destroy(&rf_threads);
+	return ret;
+}
+
+void rf_registry_exit(void)
+{
+	rf_tp_unregister(ARRAY_SIZE(rf_tps));
+	destroy_workqueue(rf_wq);
+	/* Registrations' RCU callbacks hold module text: let them finish. */
+	rcu_barrier();
+	rhashtable_destroy(&rf_threads);
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Futex-word access in the current mm: the caller's own in an ioctl, or a
+ * dead thread's one borrowed with kthread_use_mm() by the walker.
+ *
+ * Words are read and changed with page faults disabled so the same helpers
+ * work under a bucket spinlock; on -EFAULT the caller drops its locks and
+ * faults the page in with rf_fault_in(), as the futex core does.
+ */
+#include <linux/uaccess.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <asm/futex.h>
+#include "rf.h"
+
+int rf_get_user_atomic(u32 __user *uaddr, u32 *val)
+{
+	int ret;
+
+	pagefault_disable();
+	ret = __get_user(*val, uaddr);
+	pagefault_enable();
+	return ret ? -EFAULT : 0;
+}
+
+int rf_cmpxchg_user_atomic(u32 __user *uaddr, u32 old, u32 new, u32 *cur)
+{
+	int ret;
+
+	pagefault_disable();
+	ret = futex_atomic_cmpxchg_inatomic(cur, uaddr, old, new);
+	pagefault_enable();
+	return ret;
+}
+
+/* Make the page at @uaddr present (and writable); may sleep. */
+int rf_fault_in(unsigned long uaddr, bool write)
+{
+	struct mm_struct *mm = current->mm;
+	int ret;
+
+	if (!mm || !access_ok((void __user *)uaddr, sizeof(u32)))
+		return -EFAULT;
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	ret = fixup_user_fault(mm, uaddr, write ? FAULT_FLAG_WRITE : 0, NULL);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* Bound on fault-in retries: a page that faults again after fixup is gone. */
+#define RF_FAULT_RETRIES	8
+
+int rf_cmpxchg_user(u32 __user *uaddr, u32 old, u32 new, u32 *cur)
+{
+	int i, ret = -EFAULT;
+
+	for (i = 0; i < RF_FAULT_RETRIES; i++) {
+		ret = rf_cmpxchg_user_atomic(uaddr, old, new, cur);
+		if (ret != -EFAULT)
+			return ret;
+		ret = rf_fault_in((unsigned long)uaddr, true);
+		if (ret)
+			return ret;
+	}
+	return -EFAULT;
+}

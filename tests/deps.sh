@@ -1,0 +1,27 @@
+#!/bin/bash
+# Install what building and testing robustfutex needs, from Debian's
+# packages.  Idempotent: a no-op (one dpkg query) when all is present.
+set -euo pipefail
+
+pkgs=(
+	build-essential gcc-multilib pkg-config bc flex bison libelf-dev
+	libssl-dev cpio xz-utils zstd dwarves rsync kmod libkmod-dev
+	busybox-static qemu-system-x86 dkms
+	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
+	spin gnuplot-nox
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		grep -q '^install ok installed$' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+# No recommends: dkms would otherwise pull a kernel image into /boot.
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the test programs: raw ioctls on /dev/robustfutex. */
+#ifndef RF_TEST_H
+#define RF_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/robustfutex.h>
+
+static inline int rf_open(void)
+{
+	return open(RF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+}
+
+/* ioctl returning -errno on failure. */
+static inline long rf_ioc(int fd, unsigned long cmd, void *arg)
+{
+	long r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static inline pid_t rf_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* Read a counter from /sys/kernel/robustfutex/NAME; -1 if unreadable. */
+static inline long long rf_stat(const char *name)
+{
+	char path[128], buf[32];
+	long long v = -1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/robustfutex/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		v = strtoll(buf, NULL, 10);
+	}
+	close(fd);
+	return v;
+}
+
+#endif
