@@ -19,12 +19,39 @@ RF_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D
 	-Iuapi -Ilib -I$(B)/include -pthread
 
 # kselftest_harness.h casts pointers to long long and passes NULL to %s.
-TEST_CFLAGS := -Wno-pointer-to-int-cast -Wno-format-overflow
+TEST_CFLAGS := -Wno-pointer-to-int-cast -Wno-format-overflow -Wno-misleading-indentation
 TESTS := $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
 TEST_HDRS := $(wildcard tests/*.h) uapi/linux/robustfutex.h
 
+LIB_SRCS := $(wildcard lib/rf_*.c)
+LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h)
+
 .PHONY: all module lib tests check demo install dkms-install clean
 all: module lib tests
+
+# librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
+# one so the VM needs no library path; the .so is what users link.
+lib: $(B)/lib/librobustfutex.so $(B)/lib/librobustfutex.a \
+     $(B)/lib32/librobustfutex.so $(B)/lib32/librobustfutex.a \
+     $(B)/lib/robustfutex.pc
+
+$(B)/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(RF_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+$(B)/lib32/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+	$(CC) -shared -pthread -Wl,-soname,librobustfutex.so.0 -o $@ $^
+$(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
+	$(CC) -m32 -shared -pthread -Wl,-soname,librobustfutex.so.0 -o $@ $^
+$(B)/lib/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+$(B)/lib32/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+$(B)/lib/robustfutex.pc: lib/robustfutex.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< >$@
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -35,13 +62,13 @@ $(B)/include/kselftest_harness.h: tests/harness.sh
 tests: $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS))
 	@touch $(B)/.built
 
-$(B)/tests/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h
+$(B)/tests/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib/librobustfutex.a -ldl
 
-$(B)/tests32/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h
+$(B)/tests32/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.a
 	@mkdir -p $(dir $@)
-	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib32/librobustfutex.a -ldl
 
 check:
 	tests/run-all
@@ -49,9 +76,15 @@ check:
 demo:
 	tests/demo
 
-install:
+install: lib
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(KVER)
+	install -D -m 644 uapi/linux/robustfutex.h $(DESTDIR)$(PREFIX)/include/linux/robustfutex.h
+	install -D -m 644 lib/robustfutex.h $(DESTDIR)$(PREFIX)/include/robustfutex.h
+	install -D -m 755 $(B)/lib/librobustfutex.so $(DESTDIR)$(PREFIX)/lib/librobustfutex.so.0
+	ln -sf librobustfutex.so.0 $(DESTDIR)$(PREFIX)/lib/librobustfutex.so
+	install -D -m 644 $(B)/lib/librobustfutex.a $(DESTDIR)$(PREFIX)/lib/librobustfutex.a
+	install -D -m 644 $(B)/lib/robustfutex.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/robustfutex.pc
 
 dkms-install:
 	rsync -a --delete --exclude=build --exclude=.git ./ /usr/src/robustfutex-$(VERSION)/
