@@ -10,6 +10,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <linux/robustfutex.h>
 
 static inline int rf_open(void)
@@ -49,6 +52,47 @@ static inline long long rf_stat(const char *name)
 	}
 	close(fd);
 	return v;
+}
+
+/*
+ * Wait through the module while *word == val, at most @ms milliseconds
+ * (CLOCK_MONOTONIC; 0 = no timeout).  Returns RF_RESULT_* or -errno.
+ */
+static inline long rf_wait_ms(int fd, uint32_t *word, uint32_t val,
+			      uint32_t flags, long ms)
+{
+	struct rf_wait w = {
+		.size = sizeof(w), .flags = flags, .uaddr = (uintptr_t)word,
+		.val = val,
+	};
+	struct timespec now;
+	long r;
+
+	if (ms) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		now.tv_sec += ms / 1000;
+		now.tv_nsec += (ms % 1000) * 1000000L;
+		if (now.tv_nsec >= 1000000000L) {
+			now.tv_sec++;
+			now.tv_nsec -= 1000000000L;
+		}
+		w.flags |= RF_WAIT_TIMEOUT;
+		w.tv_sec = now.tv_sec;
+		w.tv_nsec = now.tv_nsec;
+	}
+	r = rf_ioc(fd, RF_IOC_WAIT, &w);
+	return r < 0 ? r : (long)w.result;
+}
+
+static inline long rf_wake_n(int fd, uint32_t *word, uint32_t nr,
+			     uint32_t flags)
+{
+	struct rf_wake w = {
+		.size = sizeof(w), .flags = flags, .uaddr = (uintptr_t)word,
+		.nr = nr,
+	};
+
+	return rf_ioc(fd, RF_IOC_WAKE, &w);
 }
 
 #endif

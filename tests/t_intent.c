@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The intent-to-release protocol, window by window.  A child process plays
+ * the thread t that dies: it registers an intent-protocol list and leaves
+ * exactly the state its lock or unlock code has at one step (the same
+ * atomics rf_mutex uses, done by hand), while a waiter in the parent sleeps
+ * in the module.  Then t is SIGKILLed and the test checks that the waiter
+ * wakes, what the word holds, and that recovery happens only when it
+ * must.  See DESIGN.md "Protocol" and ../shared/model/intent.pml.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+#include "rf_lists.h"
+
+#define OD	RF_FUTEX_OWNER_DIED
+#define W	RF_FUTEX_WAITERS
+#define R	RF_RELEASING
+#define FAKE	0x1234		/* an owner value no test thread has */
+#define NATIVE	((int)sizeof(void *) * 8)
+
+enum pend { P_NONE, P_LOCK, P_UNLOCK };
+
+struct window {
+	const char *name;
+	int in_list;		/* m is on t's list */
+	enum pend pending;	/* list_op_pending */
+	uint32_t word;		/* word t leaves; T = t's TID */
+	uint32_t wait_val;	/* what the waiter slept on */
+	uint32_t before_kill;	/* word just before t dies (~0: keep) */
+	uint32_t wait_flags;
+	/* expected */
+	uint32_t final;		/* word after t died (T = t's TID) */
+	int recover;		/* a RECOVER wait then returns RECOVERED */
+};
+#define T 0x10000000U		/* placeholder: replaced by t's TID */
+#define KEEP (~0U)
+
+static uint32_t subst(uint32_t v, uint32_t tid)
+{
+	return v == KEEP ? v : (v & T) ? (v & ~T) | tid : v;
+}
+
+struct shared {
+	char head[64];
+	struct tlock lock;
+	volatile uint32_t tid;
+	uint32_t canary[64];	/* memory around the word must not change */
+};
+
+static struct shared *shm_new(void)
+{
+	struct shared *s = tl_map(sizeof(struct shared), 1);
+
+	if (s)
+		memset(s->canary, 0xa5, sizeof(s->canary));
+	return s;
+}
+
+/* The dying thread: leave the window's state, then wait to be killed. */
+static void play_t(struct shared *s, const struct window *win, int ready)
+{
+	struct tlist l;
+	uint32_t tid = rf_gettid();
+	uintptr_t m = (uintptr_t)&s->lock;
+
+	tl_init(&l, NATIVE, s->head);
+	s->lock.word = subst(win->word, tid);
+	if (win->in_list)
+		tl_push(&l, &s->lock);
+	if (win->pending == P_LOCK)
+		tl_pending(&l, m);
+	else if (win->pending == P_UNLOCK)
+		tl_pending(&l, m | RF_PENDING_UNLOCK);
+	if (tl_register(rf_open(), &l, RF_PROTO_INTENT) != 0)
+		_exit(2);
+	s->tid = tid;
+	write(ready, "r", 1);
+	pause();
+	_exit(0);
+}
+
+struct waiter {
+	uint32_t *word;
+	uint32_t val, flags;
+	long ret;
+	pid_t tid;
+};
+
+static void *waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->tid = rf_gettid();
+	w->ret = rf_wait_ms(rf_open(), w->word, w->val, w->flags, 10000);
+	return NULL;
+}
+
+/* Is thread @tid asleep (state S)? */
+static int asleep(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[2] == 'S';
+}
+
+static void run_window(struct __test_metadata *_metadata,
+		       const struct window *win)
+{
+	struct shared *s = shm_new();
+	struct waiter w = { 0 };
+	int pipefd[2], status, i;
+	uint32_t tid;
+	pthread_t th;
+	pid_t pid;
+	char c;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	if (pid == 0)
+		play_t(s, win, pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	tid = s->tid;
+
+	w.word = &s->lock.word;
+	w.val = subst(win->wait_val, tid);
+	w.flags = win->wait_flags | RF_WAIT_SHARED;	/* t is another process */
+	if (w.val != s->lock.word)	/* the waiter slept on an older value */
+		s->lock.word = w.val;
+	pthread_create(&th, NULL, waiter_fn, &w);
+	for (i = 0; i < 1000 && !(w.tid && asleep(w.tid)); i++)
+		usleep(2000);
+	ASSERT_TRUE(asleep(w.tid)) TH_LOG("waiter never slept");
+	s->lock.word = subst(win->word, tid);
+	if (win->before_kill != KEEP)
+		s->lock.word = subst(win->before_kill, tid);
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	pthread_join(th, NULL);
+	/* Woken by the death, not by the 10 s timeout. */
+	EXPECT_EQ(RF_RESULT_WOKEN, w.ret) TH_LOG("%s: waiter got %ld",
+						 win->name, w.ret);
+	EXPECT_EQ(subst(win->final, tid), s->lock.word) TH_LOG("%s", win->name);
+	if (win->recover) {
+		uint32_t v = s->lock.word;
+
+		EXPECT_EQ(RF_RESULT_RECOVERED,
+			  rf_wait_ms(rf_open(), &s->lock.word, v,
+				     RF_WAIT_RECOVER | RF_WAIT_SHARED, 2000));
+		EXPECT_EQ(v & W, s->lock.word);
+	}
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0xa5a5a5a5, s->canary[i]);
+}
+
+/*
+ * Lock steps: pending set; CAS done; enqueued; pending cleared (held).
+ * Unlock steps: pending|UNLOCK set; RF_RELEASING set; dequeued; released
+ * (xchg); woken.
+ */
+static const struct window windows[] = {
+	/* A waiter woken to take the lock died first: the wake passes on. */
+	{ "lock: woken, died before CAS (unowned)", 0, P_LOCK,
+	  FAKE | W, FAKE | W, 0, 0, 0, 0 },
+	{ "lock: woken, died before CAS (owner without WAITERS)", 0, P_LOCK,
+	  FAKE | W, FAKE | W, FAKE, 0, FAKE, 0 },
+	{ "lock: CAS done, not enqueued", 0, P_LOCK,
+	  T | W, T | W, KEEP, 0, OD | W, 0 },
+	{ "lock: enqueued, pending not cleared", 1, P_LOCK,
+	  T | W, T | W, KEEP, 0, OD | W, 0 },
+	{ "held", 1, P_NONE, T | W, T | W, KEEP, 0, OD | W, 0 },
+	/* Unlock not begun: it still holds the lock. */
+	{ "unlock: pending set, RF_RELEASING not yet", 1, P_UNLOCK,
+	  T | W, T | W, KEEP, 0, OD | W, 0 },
+	/* Release begun, still on the list: the memory is live, finish it. */
+	{ "unlock: RF_RELEASING set, not dequeued", 1, P_UNLOCK,
+	  T | R | W, T | R | W, KEEP, RF_WAIT_RECOVER, W, 0 },
+	/* Dequeued: never written; a waiter recovers it. */
+	{ "unlock: dequeued, not released", 0, P_UNLOCK,
+	  T | R | W, T | R | W, KEEP, RF_WAIT_RECOVER, T | R | W, 1 },
+	/* Released, wake not sent: the module sends it (lost wakeup). */
+	{ "unlock: released, wake not sent", 0, P_UNLOCK,
+	  0, T | R | W, KEEP, RF_WAIT_RECOVER, 0, 0 },
+	{ "unlock: released, next owner took it", 0, P_UNLOCK,
+	  FAKE, T | W, KEEP, 0, FAKE, 0 },
+};
+
+TEST(every_window)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
+		run_window(_metadata, &windows[i]);
+}
+
+/*
+ * glibc bug 14485: t's unlock completed, but t died before clearing
+ * list_op_pending; the memory was freed and reused, and now holds t's TID
+ * (or t|RF_RELEASING).  Not one byte may change.
+ */
+static void reuse_after_unlock(struct __test_metadata *_metadata,
+			       uint32_t reuse, int waiters)
+{
+	struct window win = {
+		"reused", 0, P_UNLOCK, reuse | (waiters ? W : 0), 0, KEEP, 0, 0, 0
+	};
+	struct shared *s = shm_new();
+	long long records = rf_stat("records");
+	int pipefd[2], status, i;
+	pid_t pid;
+	char c;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	if (pid == 0)
+		play_t(s, &win, pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	EXPECT_EQ(subst(win.word, s->tid), s->lock.word);
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(0xa5a5a5a5, s->canary[i]);
+	/* t|R left behind is recorded (a waiter may recover it), not written. */
+	EXPECT_EQ(records + !!(reuse & R), rf_stat("records"));
+}
+
+TEST(bug14485_reused_memory_holds_tid)
+{
+	reuse_after_unlock(_metadata, T, 0);
+	reuse_after_unlock(_metadata, T, 1);
+}
+
+TEST(bug14485_reused_memory_holds_tid_releasing)
+{
+	reuse_after_unlock(_metadata, T | R, 0);
+	reuse_after_unlock(_metadata, T | R, 1);
+}
+
+/*
+ * A recovery record names a TID.  When a new thread with that TID
+ * registers, the record is stale: a waiter must not recover on it.  The
+ * new thread is given the dead one's TID through ns_last_pid.
+ */
+TEST(record_dropped_on_tid_reuse)
+{
+	struct window win = {
+		"cut", 0, P_UNLOCK, T | R | W, 0, KEEP, 0, 0, 0
+	};
+	struct shared *s = shm_new();
+	int pipefd[2], status, fd;
+	char c, buf[32];
+	pid_t pid, again;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	if (pid == 0)
+		play_t(s, &win, pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+	ASSERT_LE(0, fd);
+	snprintf(buf, sizeof(buf), "%d", pid - 1);
+	ASSERT_LT(0, write(fd, buf, strlen(buf)));
+	close(fd);
+	again = fork();
+	if (again == 0) {
+		static char head[24] __attribute__((aligned(8)));
+		struct tlist l;
+
+		tl_init(&l, NATIVE, head);
+		tl_register(rf_open(), &l, RF_PROTO_INTENT);
+		write(pipefd[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ(pid, again) TH_LOG("could not reuse TID %d", pid);
+	/* A live thread has that TID now: no recovery, the wait times out. */
+	EXPECT_EQ(-ETIMEDOUT, rf_wait_ms(rf_open(), &s->lock.word,
+					 s->lock.word, RF_WAIT_RECOVER, 300));
+	EXPECT_EQ(pid | R | W, s->lock.word);
+	kill(again, SIGKILL);
+	waitpid(again, &status, 0);
+	/* Now no thread has it: recovery by "releaser gone". */
+	EXPECT_EQ(RF_RESULT_RECOVERED,
+		  rf_wait_ms(rf_open(), &s->lock.word, s->lock.word,
+			     RF_WAIT_RECOVER, 2000));
+	EXPECT_EQ(W, s->lock.word);
+}
+
+/* A live releaser is never recovered from under: the waiter sleeps. */
+TEST(no_recovery_while_releaser_lives)
+{
+	uint32_t word = rf_gettid() | R | W;
+
+	EXPECT_EQ(-ETIMEDOUT, rf_wait_ms(rf_open(), &word, word,
+					 RF_WAIT_RECOVER, 300));
+	EXPECT_EQ(rf_gettid() | R | W, word);
+}
+
+/* Cross-process, memfd mapping: the owner process dies holding, and
+ * dying mid-release; the other process sleeps with RF_WAIT_SHARED. */
+TEST(cross_process_memfd)
+{
+	static const struct window held = {
+		"memfd held", 1, P_NONE, T | W, 0, KEEP, 0, 0, 0
+	};
+	static const struct window cut = {
+		"memfd cut", 0, P_UNLOCK, T | R | W, 0, KEEP, 0, 0, 0
+	};
+	const struct window *wins[] = { &held, &cut };
+	int mfd = memfd_create("rf", 0), k;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 2 * 4096));
+	for (k = 0; k < 2; k++) {
+		struct shared *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
+					MAP_SHARED, mfd, 0);
+		struct waiter w = { 0 };
+		int pipefd[2], status, i;
+		pthread_t th;
+		pid_t pid;
+		char c;
+
+		ASSERT_NE(MAP_FAILED, s);
+		memset(s, 0, sizeof(*s));
+		ASSERT_EQ(0, pipe(pipefd));
+		pid = fork();
+		if (pid == 0)
+			play_t(s, wins[k], pipefd[1]);
+		ASSERT_EQ(1, read(pipefd[0], &c, 1));
+		/* The waiter maps the same memfd page at another address. */
+		w.word = &((struct shared *)mmap(NULL, sizeof(*s),
+				PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
+				0))->lock.word;
+		w.val = s->lock.word;
+		w.flags = RF_WAIT_SHARED | (k ? RF_WAIT_RECOVER : 0);
+		pthread_create(&th, NULL, waiter_fn, &w);
+		for (i = 0; i < 1000 && !(w.tid && asleep(w.tid)); i++)
+			usleep(2000);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		pthread_join(th, NULL);
+		EXPECT_EQ(RF_RESULT_WOKEN, w.ret);
+		if (k == 0) {
+			EXPECT_EQ(OD | W, *w.word);
+		} else {
+			EXPECT_EQ(RF_RESULT_RECOVERED,
+				  rf_wait_ms(rf_open(), w.word, *w.word,
+					     RF_WAIT_SHARED | RF_WAIT_RECOVER,
+					     2000));
+			EXPECT_EQ(W, *w.word);
+		}
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Futex-compatible wait and wake through the module: value check,
+ * timeouts on both clocks, signals, bad addresses, and keys that match
+ * across processes for shared memory (MAP_SHARED, memfd, files) but not
+ * for private memory.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+#include "rf_test.h"
+
+struct waiter {
+	int fd;
+	uint32_t *word;
+	uint32_t val, flags;
+	long ms;
+	long ret;
+	volatile int started;
+};
+
+static void *waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->started = 1;
+	w->ret = rf_wait_ms(w->fd, w->word, w->val, w->flags, w->ms);
+	return NULL;
+}
+
+/* Wake until someone was woken (the waiter may not be asleep yet). */
+static long wake_until(int fd, uint32_t *word, uint32_t flags)
+{
+	long n = 0;
+	int i;
+
+	for (i = 0; i < 500 && n == 0; i++) {
+		usleep(10000);
+		n = rf_wake_n(fd, word, 1, flags);
+	}
+	return n;
+}
+
+TEST(value_mismatch_is_eagain)
+{
+	uint32_t word = 5;
+	int fd = rf_open();
+
+	EXPECT_EQ(-EAGAIN, rf_wait_ms(fd, &word, 6, 0, 1000));
+}
+
+TEST(timeout_monotonic_and_realtime)
+{
+	uint32_t word = 1;
+	int fd = rf_open();
+	struct timespec t0, t1, dl;
+	struct rf_wait w = {
+		.size = sizeof(w), .uaddr = (uintptr_t)&word, .val = 1,
+		.flags = RF_WAIT_TIMEOUT | RF_WAIT_REALTIME,
+	};
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(-ETIMEDOUT, rf_wait_ms(fd, &word, 1, 0, 200));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_GE((t1.tv_sec - t0.tv_sec) * 1000 +
+		  (t1.tv_nsec - t0.tv_nsec) / 1000000, 200);
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_nsec += 200000000;
+	if (dl.tv_nsec >= 1000000000) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000;
+	}
+	w.tv_sec = dl.tv_sec;
+	w.tv_nsec = dl.tv_nsec;
+	EXPECT_EQ(-ETIMEDOUT, rf_ioc(fd, RF_IOC_WAIT, &w));
+	clock_gettime(CLOCK_REALTIME, &t1);
+	EXPECT_TRUE(t1.tv_sec > dl.tv_sec ||
+		    (t1.tv_sec == dl.tv_sec && t1.tv_nsec >= dl.tv_nsec));
+	/* A deadline in the past times out at once. */
+	w.tv_sec = 1;
+	w.tv_nsec = 0;
+	EXPECT_EQ(-ETIMEDOUT, rf_ioc(fd, RF_IOC_WAIT, &w));
+}
+
+TEST(bad_arguments)
+{
+	uint32_t words[2] = { 0, 0 };
+	int fd = rf_open();
+	struct rf_wait w = {
+		.size = sizeof(w), .uaddr = (uintptr_t)&words[0],
+		.flags = RF_WAIT_TIMEOUT, .tv_nsec = 1000000000,
+	};
+	struct rf_wake k = { .size = sizeof(k), .nr = 1 };
+
+	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_WAIT, &w));	/* tv_nsec */
+	w.flags = 0x100;
+	w.tv_nsec = 0;
+	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_WAIT, &w));	/* flag */
+	w.flags = 0;
+	w.uaddr = (uintptr_t)&words[0] + 1;
+	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_WAIT, &w));	/* unaligned */
+	w.uaddr = 0;
+	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_WAIT, &w));
+	w.uaddr = 4096;					/* unmapped */
+	EXPECT_EQ(-EFAULT, rf_ioc(fd, RF_IOC_WAIT, &w));
+	w.uaddr = (uintptr_t)&words[0];
+	w.tv_sec = 5;					/* no TIMEOUT flag */
+	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_WAIT, &w));
+	k.uaddr = (uintptr_t)&words[0] + 2;
+	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_WAKE, &k));
+	k.uaddr = (uintptr_t)&words[0];
+	k.reserved = 1;
+	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_WAKE, &k));
+	k.reserved = 0;
+	EXPECT_EQ(0, rf_ioc(fd, RF_IOC_WAKE, &k));	/* nobody waits */
+	k.flags = RF_WAIT_SHARED;
+	k.uaddr = 4096;
+	EXPECT_EQ(-EFAULT, rf_ioc(fd, RF_IOC_WAKE, &k));
+}
+
+TEST(wake_one_and_all)
+{
+	uint32_t word = 7;
+	int fd = rf_open(), i;
+	struct waiter w[3];
+	pthread_t th[3];
+
+	for (i = 0; i < 3; i++) {
+		w[i] = (struct waiter){ .fd = fd, .word = &word, .val = 7,
+					.ms = 10000 };
+		pthread_create(&th[i], NULL, waiter_fn, &w[i]);
+	}
+	EXPECT_EQ(1, wake_until(fd, &word, 0));
+	/* The other two are asleep by now, or about to be: wake them all. */
+	for (i = 0; i < 500; i++) {
+		long n;
+
+		usleep(10000);
+		n = rf_wake_n(fd, &word, 0, 0);	/* nr 0 wakes nobody */
+		EXPECT_EQ(0, n);
+		n = rf_wake_n(fd, &word, 100, 0);
+		if (n == 2)
+			break;
+		ASSERT_EQ(0, n);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(RF_RESULT_WOKEN, w[i].ret);
+	}
+}
+
+static void on_signal(int sig)
+{
+}
+
+TEST(signal_interrupts)
+{
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
+	uint32_t word = 3;
+	struct waiter w = { .fd = rf_open(), .word = &word, .val = 3,
+			    .ms = 10000 };
+	pthread_t th;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&th, NULL, waiter_fn, &w);
+	while (!w.started)
+		usleep(1000);
+	usleep(100000);
+	pthread_kill(th, SIGUSR1);
+	pthread_join(th, NULL);
+	EXPECT_EQ(-EINTR, w.ret);
+}
+
+/* The word at @map (shared between two processes) is waited on by a
+ * child and woken by the parent.  Returns the child's wait result. */
+static long cross_process(uint32_t *word, uint32_t flags)
+{
+	int fd = rf_open(), status;
+	pid_t pid;
+
+	*word = 9;
+	pid = fork();
+	if (pid == 0) {
+		long r = rf_wait_ms(rf_open(), word, 9, flags, 3000);
+
+		_exit(r == RF_RESULT_WOKEN ? 0 : r == -ETIMEDOUT ? 1 : 2);
+	}
+	wake_until(fd, word, flags);
+	waitpid(pid, &status, 0);
+	return WEXITSTATUS(status);
+}
+
+TEST(shared_anonymous)
+{
+	uint32_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, cross_process(p + 3, RF_WAIT_SHARED));
+}
+
+TEST(shared_memfd_two_mappings)
+{
+	int mfd = memfd_create("rf", 0);
+	uint32_t *a, *b;
+	int fd = rf_open(), status;
+	pid_t pid;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 8192));
+	a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	a[1024 + 5] = 4;
+	pid = fork();
+	if (pid == 0) {
+		/* Another mapping, at another address, of the same page. */
+		b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
+			 4096);
+		_exit(rf_wait_ms(rf_open(), b + 5, 4, RF_WAIT_SHARED, 3000) ==
+		      RF_RESULT_WOKEN ? 0 : 1);
+	}
+	EXPECT_EQ(1, wake_until(fd, a + 1024 + 5, RF_WAIT_SHARED));
+	waitpid(pid, &status, 0);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(shared_file)
+{
+	char path[] = "/tmp/rf-wait-XXXXXX";
+	int ffd = mkstemp(path);
+	uint32_t *p;
+
+	ASSERT_LE(0, ffd);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(ffd, 4096));
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, cross_process(p, RF_WAIT_SHARED));
+}
+
+/* Private keys name (mm, address): another process never matches. */
+TEST(private_key_does_not_cross_processes)
+{
+	uint32_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int fd = rf_open(), status, i;
+	long n = 0;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, p);
+	*p = 9;
+	pid = fork();
+	if (pid == 0)
+		_exit(rf_wait_ms(rf_open(), p, 9, 0, 1500) == -ETIMEDOUT ? 0 : 1);
+	for (i = 0; i < 50; i++) {
+		usleep(10000);
+		n += rf_wake_n(fd, p, 1, 0);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN
