@@ -31,7 +31,7 @@ all: module lib tests
 
 # librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
 # one so the VM needs no library path; the .so is what users link.
-lib: $(B)/lib/librobustfutex.so $(B)/lib/librobustfutex.a \
+lib: $(B)/bin/rfctl $(B)/lib/librobustfutex.so $(B)/lib/librobustfutex.a \
      $(B)/lib32/librobustfutex.so $(B)/lib32/librobustfutex.a \
      $(B)/lib/robustfutex.pc
 
@@ -50,6 +50,12 @@ $(B)/lib/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 $(B)/lib32/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
+# rfctl: status/load/unload through libkmod.
+$(B)/bin/rfctl: lib/rfctl.c uapi/linux/robustfutex.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iuapi -Ilib -o $@ $< \
+		$$(pkg-config --cflags --libs libkmod)
+
 $(B)/lib/robustfutex.pc: lib/robustfutex.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< >$@
 
@@ -59,8 +65,12 @@ module:
 $(B)/include/kselftest_harness.h: tests/harness.sh
 	tests/harness.sh $(B)/include
 
-tests: $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS))
+tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS))
 	@touch $(B)/.built
+
+$(B)/bin/rfctl-test.sh: tests/rfctl-test.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(B)/tests/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.a
 	@mkdir -p $(dir $@)
@@ -85,6 +95,7 @@ install: lib
 	ln -sf librobustfutex.so.0 $(DESTDIR)$(PREFIX)/lib/librobustfutex.so
 	install -D -m 644 $(B)/lib/librobustfutex.a $(DESTDIR)$(PREFIX)/lib/librobustfutex.a
 	install -D -m 644 $(B)/lib/robustfutex.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/robustfutex.pc
+	install -D -m 755 $(B)/bin/rfctl $(DESTDIR)$(PREFIX)/sbin/rfctl
 
 dkms-install:
 	rsync -a --delete --exclude=build --exclude=.git ./ /usr/src/robustfutex-$(VERSION)/

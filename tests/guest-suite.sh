@@ -1,10 +1,14 @@
 #!/bin/sh
-# Runs inside the VM: every test program, 64-bit then 32-bit, TAP to stdout.
-# A program that crashes or times out counts as one failed test.
-for t in /rf/tests/t_* /rf/tests32/t_*; do
-	[ -x "$t" ] || continue
+# Runs inside the VM: every test program, 64-bit then 32-bit, then the
+# rfctl script; TAP to stdout.  A program that crashes or times out counts
+# as one failed test.
+for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh; do
+	[ -e "$t" ] || continue
 	echo "# === $t"
-	timeout 300 "$t"
+	case "$t" in
+	*.sh) timeout 300 sh "$t" ;;
+	*) timeout 300 "$t" ;;
+	esac
 	rc=$?
 	[ $rc -ge 124 ] && echo "not ok - $t died (exit $rc)"
 done
