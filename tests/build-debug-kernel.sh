@@ -43,7 +43,9 @@ unset MAKEFLAGS MFLAGS MAKELEVEL GNUMAKEFLAGS
 # --- packages ---------------------------------------------------------------
 missing=()
 for p in "$pkg" "${build_deps[@]}"; do
-	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	# `dpkg -s` also succeeds for removed-but-not-purged packages.
+	st=$(dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null || true)
+	grep -qx installed <<<"$st" || missing+=("$p")
 done
 if ((${#missing[@]})); then
 	say "installing ${missing[*]}"
@@ -56,9 +58,10 @@ fi
 [[ -r $tarball ]] || die "$tarball not found after installing $pkg"
 
 ver=$(dpkg-query -W -f='${Version}' "$pkg")
+# Only the option lines count: editing comments does not force a rebuild.
 hash=$({
 	printf 'recipe=%s\n%s=%s\n' "$RECIPE" "$pkg" "$ver"
-	cat "$frag"
+	grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "$frag"
 } | sha256sum | cut -c1-12)
 dir=$cache/debug-$hash
 log=$cache/debug-$hash.log
@@ -103,7 +106,7 @@ srcdir=$cache/src/$pkg-$(printf '%s' "$ver" | tr -c 'A-Za-z0-9._+-' '_')
 if [[ ! -e $srcdir/Makefile ]]; then
 	say "unpacking $tarball ($ver)"
 	mkdir -p "$cache/src"
-	rm -rf "$srcdir"
+	rm -rf "$srcdir" "$cache"/src/.unpack.* # leftovers of an interrupted run
 	tmp=$(mktemp -d "$cache/src/.unpack.XXXXXX")
 	run tar -C "$tmp" -xJf "$tarball"
 	[[ -e $tmp/$pkg/Makefile ]] || fail "unexpected tarball layout"
@@ -136,7 +139,7 @@ if ((${#bad[@]})); then
 	for line in "${bad[@]}"; do
 		sym=${line#\# }
 		sym=${sym%%[= ]*}
-		got=$(grep -E "^(# )?$sym[= ]" "$dir/.config" || echo "(absent)")
+		got=$(grep -E "^(# )?${sym}[= ]" "$dir/.config" || echo "(absent)")
 		echo "config mismatch: wanted '$line', got '$got'" >>"$log"
 	done
 	fail "${#bad[@]} fragment option(s) did not stick: ${bad[*]}"
