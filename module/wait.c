@@ -102,7 +102,11 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 		return ret;
 	if (ret != 1)
 		return -EFAULT;
-	if (PageAnon(page)) {
+	/*
+	 * Private anonymous memory, and the zero page an untouched private
+	 * page reads as, are named by (mm, address) as mainline does.
+	 */
+	if (PageAnon(page) || !READ_ONCE(page->mapping)) {
 		put_page(page);
 		return 0;
 	}

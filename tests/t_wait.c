@@ -264,4 +264,34 @@ TEST(private_key_does_not_cross_processes)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/*
+ * RF_WAIT_SHARED on private memory never written: the page reads as the
+ * zero page until the waker writes it; both must still find each other.
+ */
+TEST(shared_flag_on_untouched_private_page)
+{
+	uint32_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct waiter w;
+	pthread_t th;
+	int fd = rf_open(), i;
+	long n = 0;
+
+	ASSERT_NE(MAP_FAILED, p);
+	w = (struct waiter){ .fd = fd, .word = p, .val = 0,
+			     .flags = RF_WAIT_SHARED, .ms = 5000 };
+	pthread_create(&th, NULL, waiter_fn, &w);
+	while (!w.started)
+		usleep(1000);
+	usleep(200000);		/* asleep on the zero page by now */
+	*p = 1;			/* the write gives the address a page */
+	for (i = 0; i < 100 && !n; i++) {
+		n = rf_wake_n(fd, p, 1, RF_WAIT_SHARED);
+		usleep(10000);
+	}
+	pthread_join(th, NULL);
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(RF_RESULT_WOKEN, w.ret);
+}
+
 TEST_HARNESS_MAIN
