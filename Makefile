@@ -43,9 +43,9 @@ $(B)/lib32/%.o: lib/%.c $(LIB_HDRS)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
-	$(CC) -shared -pthread -Wl,-soname,librobustfutex.so.0 -o $@ $^
+	$(CC) -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
 $(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
-	$(CC) -m32 -shared -pthread -Wl,-soname,librobustfutex.so.0 -o $@ $^
+	$(CC) -m32 -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
 $(B)/lib/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 $(B)/lib32/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))

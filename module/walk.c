@@ -164,6 +164,8 @@ void rf_walk_list(struct mm_struct *mm, pid_t tid, const struct rf_slot *slot)
 			rf_word_death(&w, rf_futex_addr(&w, e), RF_HELD,
 				      entry & 1);
 		entry = next;
+		if ((entry & ~1UL) == head)
+			break;
 		/* Brent's cycle detection: the limit alone may be huge. */
 		if ((entry & ~1UL) == tortoise) {
 			rf_count(RF_STAT_CYCLES, 1);

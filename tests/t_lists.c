@@ -114,7 +114,7 @@ static void check_mixed(struct __test_metadata *_metadata, struct mixed *m)
 TEST(two_widths_at_once)
 {
 	struct mixed m = { tl_map(4096, 1), tl_map(4096, 0) };
-	long long walks = rf_stat("walks");
+	long long walks = rf_stat("walks"), cycles = rf_stat("cycles");
 
 	ASSERT_NE(NULL, m.low);
 	ASSERT_NE(NULL, m.high);
@@ -122,6 +122,7 @@ TEST(two_widths_at_once)
 	ASSERT_EQ(0, in_child(die_holding_mixed, &m));
 	check_mixed(_metadata, &m);
 	EXPECT_LE(walks + 2, rf_stat("walks"));
+	EXPECT_EQ(cycles, rf_stat("cycles"));	/* well-formed lists */
 }
 
 /* ---- the lock only list_op_pending points at ---- */
@@ -138,6 +139,17 @@ static int die_pending(void *arg)
 	return tl_register(fd, &l, RF_PROTO_MAINLINE) == 0 ? 0 : 2;
 }
 
+static int die_one_entry(void *arg)
+{
+	struct tlist l;
+	struct tlock *lk = (void *)((char *)arg + 64);
+
+	tl_init(&l, sizeof(void *) * 8, arg);
+	lk->word = rf_gettid();
+	tl_push(&l, lk);
+	return tl_register(rf_open(), &l, RF_PROTO_MAINLINE) == 0 ? 0 : 2;
+}
+
 TEST(pending_only)
 {
 	void *mem = tl_map(4096, 0);
@@ -146,6 +158,19 @@ TEST(pending_only)
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, in_child(die_pending, mem));
 	EXPECT_EQ(OD | W, lk->word);
+}
+
+/* One entry: the walk ends at the head, which is no cycle. */
+TEST(one_entry_is_no_cycle)
+{
+	void *mem = tl_map(4096, 0);
+	struct tlock *lk = (void *)((char *)mem + 64);
+	long long cycles = rf_stat("cycles");
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_EQ(0, in_child(die_one_entry, mem));
+	EXPECT_EQ(OD, lk->word);
+	EXPECT_EQ(cycles, rf_stat("cycles"));
 }
 
 /* ---- many held locks, default and raised limit ---- */

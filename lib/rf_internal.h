@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internal interface between rf_raw.c and rf_mutex.c.  These are hidden
+ * symbols, so that the mutex code of one copy of the library always uses
+ * its own raw layer (its own fd), never an interposed copy's.
+ */
+#ifndef RF_INTERNAL_H
+#define RF_INTERNAL_H
+
+#include "robustfutex.h"
+
+#define RF_EXPORT	__attribute__((visibility("default")))
+#define RF_HIDDEN	__attribute__((visibility("hidden")))
+
+/* The raw API, same contracts as the public functions (-errno). */
+RF_HIDDEN int rfi_set_list(int index, void *head, int width, int protocol);
+RF_HIDDEN int rfi_remove_list(int index);
+RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
+		       clockid_t clk, const struct timespec *abstime);
+RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags);
+/* The device fd (opened on first use), or -errno. */
+RF_HIDDEN int rfi_fd(void);
+
+#endif

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Robust mutexes on the intent-to-release protocol (DESIGN.md, "Protocol";
+ * model: model/intent.pml).
+ *
+ * Each thread has one robust list per copy of this library, a TLS head in
+ * mainline's layout registered with the module as an RF_PROTO_INTENT list
+ * on the thread's first robust lock.  Held robust mutexes are linked into
+ * it through the node inside rf_mutex_t; list_op_pending names the mutex
+ * being locked, or (with RF_PENDING_UNLOCK) unlocked.  The module reads
+ * all of that only after the thread is dead, so the list and pending
+ * stores need no atomics, only compiler ordering (rf_barrier()).
+ *
+ * Uncontended lock and unlock are three atomics and no system call:
+ * CAS(0 -> tid), fetch_or(RF_RELEASING), xchg(0).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include "rf_internal.h"
+
+#define W	RF_FUTEX_WAITERS
+#define OD	RF_FUTEX_OWNER_DIED
+#define R	RF_RELEASING
+#define TID	RF_TID_MASK
+#define NOTREC	RF_MUTEX_NOTRECOVERABLE_WORD
+
+/* kind: type in bits 0-1, then flags.  Zero is the default mutex. */
+#define K_TYPE		0x03u
+#define K_SHARED	0x10u
+#define K_STALLED	0x20u
+#define K_DESTROYED	0xffffffffu
+
+struct rf_node {
+	struct rf_node *next;	/* the only field the kernel follows */
+	struct rf_node *prev;
+};
+
+struct rf_mutex_impl {
+	uint32_t word;		/* the futex word: must stay first */
+	uint32_t kind;
+	uint32_t count;		/* recursion depth, owner only */
+	uint32_t inconsistent;	/* EOWNERDEAD not yet made consistent */
+	struct rf_node node;
+};
+
+_Static_assert(sizeof(rf_mutex_t) == 48, "rf_mutex_t is 48 bytes");
+_Static_assert(sizeof(struct rf_mutex_impl) <= sizeof(rf_mutex_t),
+	       "rf_mutex_t too small");
+_Static_assert(offsetof(struct rf_mutex_impl, word) == 0, "word first");
+
+struct rf_attr_impl {
+	uint32_t kind;
+};
+
+_Static_assert(sizeof(struct rf_attr_impl) <= sizeof(rf_mutexattr_t),
+	       "rf_mutexattr_t too small");
+
+/* Mainline's robust_list_head, in native pointer width. */
+struct rf_head {
+	struct rf_node *next;
+	long futex_offset;
+	void *pending;
+};
+
+struct rf_tls {
+	struct rf_head head;
+	pid_t tid;		/* cached gettid(), 0 = not yet */
+	int slot;		/* module slot, valid if registered */
+	bool registered;
+	unsigned char exit_round;
+};
+
+/* All zero at thread start: not registered, TID unknown. */
+static __thread struct rf_tls rf_self;
+static pthread_once_t rf_once = PTHREAD_ONCE_INIT;
+static pthread_key_t rf_key;
+static int rf_key_err;
+
+#define rf_barrier()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+/*
+ * This thread's state.  The empty asm hides where the pointer came from,
+ * so that gcc keeps it in a register instead of redoing the TLS lookup
+ * (__tls_get_addr in a shared library) after every compiler barrier.
+ */
+static inline struct rf_tls *rf_tls(void)
+{
+	struct rf_tls *self = &rf_self;
+
+	__asm__("" : "+r" (self));
+	return self;
+}
+
+static inline struct rf_mutex_impl *rf_impl(rf_mutex_t *m)
+{
+	return (struct rf_mutex_impl *)m;
+}
+
+static inline struct rf_node *rf_head_node(struct rf_tls *self)
+{
+	/* Only compared with, never dereferenced as a node. */
+	return (struct rf_node *)&self->head;
+}
+
+static inline void rf_set_pending(struct rf_tls *self, void *p)
+{
+	__atomic_store_n(&self->head.pending, p, __ATOMIC_RELAXED);
+	rf_barrier();
+}
+
+static inline uint32_t rf_load(uint32_t *w)
+{
+	return __atomic_load_n(w, __ATOMIC_RELAXED);
+}
+
+static inline bool rf_cas(uint32_t *w, uint32_t *old, uint32_t new)
+{
+	return __atomic_compare_exchange_n(w, old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
+static inline bool rf_kind_valid(uint32_t kind)
+{
+	return !(kind & ~(K_TYPE | K_SHARED | K_STALLED)) &&
+	       (kind & K_TYPE) != K_TYPE;
+}
+
+static inline int rf_wflags(uint32_t kind)
+{
+	return kind & K_SHARED ? RF_WAIT_SHARED : 0;
+}
+
+static void rf_destructor(void *arg);
+
+/*
+ * fork() does not inherit module registrations, and the child has a new
+ * TID: start the child's only thread from scratch.  The mutexes on the
+ * list are the parent's (or copies of them), not the child's.
+ */
+static void rf_atfork_child(void)
+{
+	struct rf_tls *self = &rf_self;
+
+	self->tid = 0;
+	self->head.next = rf_head_node(self);
+	self->head.pending = NULL;
+	self->registered = false;
+}
+
+static void rf_init_once(void)
+{
+	rf_key_err = pthread_key_create(&rf_key, rf_destructor);
+	if (!rf_key_err)
+		rf_key_err = pthread_atfork(NULL, NULL, rf_atfork_child);
+}
+
+static inline pid_t rf_tid(struct rf_tls *self)
+{
+	if (__builtin_expect(!self->tid, 0)) {
+		/* The atfork handler must exist before a TID is cached. */
+		pthread_once(&rf_once, rf_init_once);
+		self->tid = gettid();
+	}
+	return self->tid;
+}
+
+/* Register this thread's list with the module (first robust lock). */
+static int rf_register(struct rf_tls *self)
+{
+	int slot;
+
+	pthread_once(&rf_once, rf_init_once);
+	if (rf_key_err)
+		return rf_key_err;
+	self->head.next = rf_head_node(self);
+	self->head.futex_offset = offsetof(struct rf_mutex_impl, word) -
+				  (long)offsetof(struct rf_mutex_impl, node);
+	self->head.pending = NULL;
+	slot = rfi_set_list(-1, &self->head, sizeof(void *) * 8,
+			    RF_PROTO_INTENT);
+	if (slot < 0)
+		return -slot;
+	/* The destructor runs only for a non-NULL value. */
+	if (pthread_setspecific(rf_key, self)) {
+		rfi_remove_list(slot);
+		return ENOMEM;
+	}
+	self->slot = slot;
+	self->registered = true;
+	return 0;
+}
+
+/*
+ * Link @n at the head of the list.  Each store leaves a list the kernel
+ * can walk through ->next, should the thread die between two of them.
+ */
+static inline void rf_enqueue(struct rf_tls *self, struct rf_node *n)
+{
+	struct rf_node *first = self->head.next;
+
+	n->next = first;
+	n->prev = rf_head_node(self);
+	rf_barrier();
+	if (first != rf_head_node(self))
+		first->prev = n;
+	self->head.next = n;
+	rf_barrier();
+}
+
+static inline void rf_dequeue(struct rf_tls *self, struct rf_node *n)
+{
+	struct rf_node *next = n->next, *prev = n->prev;
+
+	if (prev == rf_head_node(self))
+		self->head.next = next;
+	else
+		prev->next = next;
+	if (next != rf_head_node(self))
+		next->prev = prev;
+	rf_barrier();
+}
+
+/*
+ * Thread exit (pthread key destructor).  glibc may give this thread's stack
+ * and TLS to a new thread as soon as the kernel clears the TID in
+ * exit_mm(), which comes before the module's exit walk.  So do what the
+ * walk would do here, and drop the registration: owner died on every lock
+ * still held, one waiter woken.  Other destructors may still unlock
+ * (or lock) our mutexes, so while locks are held wait for the last round
+ * of destructors.
+ */
+static void rf_destructor(void *arg)
+{
+	struct rf_tls *self = arg;
+	struct rf_node *n;
+	pid_t tid = self->tid;
+
+	if (!self->registered)
+		return;
+	if (self->head.next != rf_head_node(self) &&
+	    ++self->exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
+	    !pthread_setspecific(rf_key, self))
+		return;
+	for (n = self->head.next; n != rf_head_node(self); n = n->next) {
+		struct rf_mutex_impl *m = (struct rf_mutex_impl *)
+			((char *)n - offsetof(struct rf_mutex_impl, node));
+		uint32_t v = rf_load(&m->word);
+
+		while ((v & TID) == (uint32_t)tid) {
+			if (rf_cas(&m->word, &v, (v & W) | OD)) {
+				if (v & W)
+					rfi_wake(&m->word, 1,
+						 rf_wflags(rf_load(&m->kind)));
+				break;
+			}
+		}
+	}
+	self->head.next = rf_head_node(self);
+	self->head.pending = NULL;
+	rfi_remove_list(self->slot);
+	self->registered = false;
+}
+
+enum { RF_LOCK, RF_TRY, RF_TIMED };
+
+static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
+			  const struct timespec *abstime)
+{
+	struct rf_mutex_impl *m = rf_impl(mu);
+	struct rf_tls *self = rf_tls();
+	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
+	uint32_t v, nv;
+	bool robust, slept = false;
+	pid_t tid;
+	int ret, r;
+
+	if (!rf_kind_valid(kind))
+		return EINVAL;
+	tid = rf_tid(self);
+	v = rf_load(&m->word);
+	if ((v & TID) == (uint32_t)tid) {
+		switch (kind & K_TYPE) {
+		case RF_MUTEX_ERRORCHECK:
+			return EDEADLK;
+		case RF_MUTEX_RECURSIVE:
+			if (m->count + 1 == 0)
+				return EAGAIN;
+			m->count++;
+			return 0;
+		default:
+			if (mode == RF_TRY)
+				return EBUSY;
+			break;	/* NORMAL: wait for ourselves, as POSIX says */
+		}
+	}
+	robust = !(kind & K_STALLED);
+	if (robust) {
+		if (!self->registered && (ret = rf_register(self)))
+			return ret;
+		rf_set_pending(self, &m->node);
+	}
+	for (;;) {
+		if ((v & TID) == NOTREC) {
+			ret = ENOTRECOVERABLE;
+			goto fail;
+		}
+		if (!(v & (TID | R))) {
+			/*
+			 * Free: 0, or WAITERS and/or OWNER_DIED left by a
+			 * release or a death.  Keep WAITERS; a thread that
+			 * has slept sets it, since others may be asleep
+			 * (the unlock's xchg cleared it).
+			 */
+			ret = v & OD ? EOWNERDEAD : 0;
+			nv = (uint32_t)tid | (v & W) | (slept ? W : 0);
+			if (rf_cas(&m->word, &v, nv))
+				break;
+			continue;
+		}
+		/* Owned, or being released. */
+		if (mode == RF_TRY) {
+			ret = EBUSY;
+			goto fail;
+		}
+		if (abstime) {
+			/* Checked only when blocking, as glibc does. */
+			if (abstime->tv_nsec < 0 ||
+			    abstime->tv_nsec >= 1000000000) {
+				ret = EINVAL;
+				goto fail;
+			}
+			if (abstime->tv_sec < 0) {
+				ret = ETIMEDOUT;
+				goto fail;
+			}
+		}
+		if (!(v & W)) {
+			if (!rf_cas(&m->word, &v, v | W))
+				continue;
+			v |= W;
+		}
+		/* A word tid|RF_RELEASING may belong to a dead releaser. */
+		r = rfi_wait(&m->word, v, rf_wflags(kind) |
+			     (v & R ? RF_WAIT_RECOVER : 0), clk, abstime);
+		slept = true;
+		if (r < 0 && r != -EAGAIN && r != -EINTR) {
+			ret = -r;
+			goto fail;
+		}
+		v = rf_load(&m->word);
+	}
+	if (robust) {
+		rf_enqueue(self, &m->node);
+		rf_set_pending(self, NULL);
+	}
+	m->count = 1;
+	if (ret == EOWNERDEAD)
+		m->inconsistent = 1;
+	return ret;
+fail:
+	if (robust)
+		rf_set_pending(self, NULL);
+	return ret;
+}
+
+RF_EXPORT int rf_mutex_lock(rf_mutex_t *m)
+{
+	return rf_lock_common(m, RF_LOCK, CLOCK_MONOTONIC, NULL);
+}
+
+RF_EXPORT int rf_mutex_trylock(rf_mutex_t *m)
+{
+	return rf_lock_common(m, RF_TRY, CLOCK_MONOTONIC, NULL);
+}
+
+/*
+ * Exported functions never call each other: in a second copy of the
+ * library, the call could bind to the first copy's function (and list).
+ */
+static int rf_timed(rf_mutex_t *m, clockid_t clk,
+		    const struct timespec *abstime)
+{
+	if ((clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME) || !abstime)
+		return EINVAL;
+	return rf_lock_common(m, RF_TIMED, clk, abstime);
+}
+
+RF_EXPORT int rf_mutex_clocklock(rf_mutex_t *m, clockid_t clk,
+				 const struct timespec *abstime)
+{
+	return rf_timed(m, clk, abstime);
+}
+
+RF_EXPORT int rf_mutex_timedlock(rf_mutex_t *m, const struct timespec *abstime)
+{
+	return rf_timed(m, CLOCK_REALTIME, abstime);
+}
+
+RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
+{
+	struct rf_mutex_impl *m = rf_impl(mu);
+	struct rf_tls *self = rf_tls();
+	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
+	uint32_t old, nv = 0;
+	bool robust;
+
+	if (!rf_kind_valid(kind))
+		return EINVAL;
+	if ((rf_load(&m->word) & TID) != (uint32_t)rf_tid(self))
+		return EPERM;
+	if ((kind & K_TYPE) == RF_MUTEX_RECURSIVE && m->count > 1) {
+		m->count--;
+		return 0;
+	}
+	m->count = 0;
+	robust = !(kind & K_STALLED);
+	if (robust && m->inconsistent) {
+		/* Never made consistent: unusable from now on, for all. */
+		m->inconsistent = 0;
+		nv = NOTREC;
+	}
+	if (robust)
+		rf_set_pending(self, (char *)&m->node + RF_PENDING_UNLOCK);
+	/* Intent: from here a death leaves tid|R, never a write. */
+	__atomic_fetch_or(&m->word, R, __ATOMIC_SEQ_CST);
+	if (robust)
+		rf_dequeue(self, &m->node);
+	/* The release. */
+	old = __atomic_exchange_n(&m->word, nv, __ATOMIC_SEQ_CST);
+	if (old & W)
+		rfi_wake(&m->word, nv ? INT_MAX : 1, rf_wflags(kind));
+	if (robust)
+		rf_set_pending(self, NULL);
+	return 0;
+}
+
+RF_EXPORT int rf_mutex_consistent(rf_mutex_t *mu)
+{
+	struct rf_mutex_impl *m = rf_impl(mu);
+	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
+
+	if (!rf_kind_valid(kind) || (kind & K_STALLED) || !m->inconsistent)
+		return EINVAL;
+	if ((rf_load(&m->word) & TID) != (uint32_t)rf_tid(rf_tls()))
+		return EPERM;
+	m->inconsistent = 0;
+	return 0;
+}
+
+RF_EXPORT int rf_mutex_init(rf_mutex_t *mu, const rf_mutexattr_t *attr)
+{
+	struct rf_mutex_impl *m = rf_impl(mu);
+	uint32_t kind = attr ? ((const struct rf_attr_impl *)attr)->kind : 0;
+	int fd;
+
+	if (!rf_kind_valid(kind))
+		return EINVAL;
+	fd = rfi_fd();
+	if (fd < 0)
+		return -fd;
+	memset(mu, 0, sizeof(*mu));
+	m->kind = kind;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return 0;
+}
+
+RF_EXPORT int rf_mutex_destroy(rf_mutex_t *mu)
+{
+	struct rf_mutex_impl *m = rf_impl(mu);
+	uint32_t v;
+
+	if (!rf_kind_valid(__atomic_load_n(&m->kind, __ATOMIC_RELAXED)))
+		return EINVAL;
+	v = rf_load(&m->word) & TID;
+	if (v && v != NOTREC)
+		return EBUSY;
+	__atomic_store_n(&m->kind, K_DESTROYED, __ATOMIC_RELAXED);
+	return 0;
+}
+
+RF_EXPORT uint32_t rf_mutex_word(const rf_mutex_t *m)
+{
+	return __atomic_load_n((const uint32_t *)m, __ATOMIC_RELAXED);
+}
+
+/* Attributes. */
+
+static inline uint32_t *rf_akind(rf_mutexattr_t *a)
+{
+	return &((struct rf_attr_impl *)a)->kind;
+}
+
+static inline uint32_t rf_akind_c(const rf_mutexattr_t *a)
+{
+	return ((const struct rf_attr_impl *)a)->kind;
+}
+
+RF_EXPORT int rf_mutexattr_init(rf_mutexattr_t *a)
+{
+	memset(a, 0, sizeof(*a));
+	return 0;
+}
+
+RF_EXPORT int rf_mutexattr_destroy(rf_mutexattr_t *a)
+{
+	*rf_akind(a) = K_DESTROYED;
+	return 0;
+}
+
+RF_EXPORT int rf_mutexattr_settype(rf_mutexattr_t *a, int type)
+{
+	if (type != RF_MUTEX_NORMAL && type != RF_MUTEX_RECURSIVE &&
+	    type != RF_MUTEX_ERRORCHECK)
+		return EINVAL;
+	*rf_akind(a) = (*rf_akind(a) & ~K_TYPE) | type;
+	return 0;
+}
+
+RF_EXPORT int rf_mutexattr_gettype(const rf_mutexattr_t *a, int *type)
+{
+	*type = rf_akind_c(a) & K_TYPE;
+	return 0;
+}
+
+RF_EXPORT int rf_mutexattr_setpshared(rf_mutexattr_t *a, int pshared)
+{
+	if (pshared != RF_PROCESS_PRIVATE && pshared != RF_PROCESS_SHARED)
+		return EINVAL;
+	*rf_akind(a) = (*rf_akind(a) & ~K_SHARED) |
+		       (pshared == RF_PROCESS_SHARED ? K_SHARED : 0);
+	return 0;
+}
+
+RF_EXPORT int rf_mutexattr_getpshared(const rf_mutexattr_t *a, int *pshared)
+{
+	*pshared = rf_akind_c(a) & K_SHARED ? RF_PROCESS_SHARED :
+					      RF_PROCESS_PRIVATE;
+	return 0;
+}
+
+RF_EXPORT int rf_mutexattr_setrobust(rf_mutexattr_t *a, int robust)
+{
+	if (robust != RF_MUTEX_STALLED && robust != RF_MUTEX_ROBUST)
+		return EINVAL;
+	*rf_akind(a) = (*rf_akind(a) & ~K_STALLED) |
+		       (robust == RF_MUTEX_STALLED ? K_STALLED : 0);
+	return 0;
+}
+
+RF_EXPORT int rf_mutexattr_getrobust(const rf_mutexattr_t *a, int *robust)
+{
+	*robust = rf_akind_c(a) & K_STALLED ? RF_MUTEX_STALLED :
+					      RF_MUTEX_ROBUST;
+	return 0;
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The raw layer: the process-wide descriptor on /dev/robustfutex and thin
+ * wrappers around the module's ioctls.  Errors are -errno throughout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "rf_internal.h"
+
+/* One descriptor per copy of the library; -1 until first use. */
+static int rf_fd = -1;
+static int rf_warned;
+
+static int rf_open_slow(void)
+{
+	int fd, err, old = -1;
+
+	do
+		fd = open(RF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		err = errno;
+		/* Once per process, however many threads fail at once. */
+		if (!__atomic_exchange_n(&rf_warned, 1, __ATOMIC_RELAXED) &&
+		    !getenv("RF_QUIET"))
+			fprintf(stderr, "librobustfutex: %s: %s; load the module with 'modprobe robustfutex'\n",
+				RF_DEVICE_PATH, strerror(err));
+		/* Not there: the module is not loaded. */
+		if (err == ENOENT || err == ENODEV || err == ENXIO)
+			return -ENODEV;
+		return -err;
+	}
+	/* Several threads may race to open: the first one wins. */
+	if (!__atomic_compare_exchange_n(&rf_fd, &old, fd, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		return old;
+	}
+	return fd;
+}
+
+RF_HIDDEN int rfi_fd(void)
+{
+	int fd = __atomic_load_n(&rf_fd, __ATOMIC_ACQUIRE);
+
+	return fd >= 0 ? fd : rf_open_slow();
+}
+
+static int rf_ioctl(unsigned long cmd, void *arg)
+{
+	int fd, ret, tries = 0;
+
+again:
+	fd = rfi_fd();
+	if (fd < 0)
+		return fd;
+	ret = ioctl(fd, cmd, arg);
+	if (ret >= 0)
+		return ret;
+	ret = -errno;
+	/*
+	 * The program closed our descriptor behind our back (as daemons
+	 * closing every fd do): forget it and open the device again.
+	 */
+	if (ret == -EBADF && !tries++) {
+		__atomic_compare_exchange_n(&rf_fd, &fd, -1, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		goto again;
+	}
+	return ret;
+}
+
+static inline uint64_t rf_uptr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+RF_HIDDEN int rfi_set_list(int index, void *head, int width, int protocol)
+{
+	struct rf_list l = {
+		.size = sizeof(l),
+		.index = index,
+		.width = width,
+		.protocol = protocol,
+		.head = rf_uptr(head),
+	};
+	int ret;
+
+	if (width != RF_WIDTH_32 && width != RF_WIDTH_64)
+		return -EINVAL;
+	ret = rf_ioctl(RF_IOC_SET_LIST, &l);
+	return ret < 0 ? ret : l.index;
+}
+
+RF_HIDDEN int rfi_remove_list(int index)
+{
+	struct rf_list l = { .size = sizeof(l), .index = index };
+
+	if (index < 0)
+		return -EINVAL;
+	return rf_ioctl(RF_IOC_REMOVE_LIST, &l);
+}
+
+RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
+		       clockid_t clk, const struct timespec *abstime)
+{
+	struct rf_wait w = {
+		.size = sizeof(w),
+		.flags = flags,
+		.uaddr = rf_uptr(uaddr),
+		.val = val,
+	};
+	int ret;
+
+	if (flags & ~(RF_WAIT_SHARED | RF_WAIT_RECOVER))
+		return -EINVAL;
+	if (abstime) {
+		if (clk == CLOCK_REALTIME)
+			w.flags |= RF_WAIT_REALTIME;
+		else if (clk != CLOCK_MONOTONIC)
+			return -EINVAL;
+		if (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000)
+			return -EINVAL;
+		/* As glibc: a deadline before the epoch has passed. */
+		if (abstime->tv_sec < 0)
+			return -ETIMEDOUT;
+		w.flags |= RF_WAIT_TIMEOUT;
+		w.tv_sec = abstime->tv_sec;
+		w.tv_nsec = abstime->tv_nsec;
+	}
+	ret = rf_ioctl(RF_IOC_WAIT, &w);
+	if (ret < 0)
+		return ret;
+	return w.result == RF_RESULT_RECOVERED ? RF_RESULT_RECOVERED : 0;
+}
+
+RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags)
+{
+	struct rf_wake w = {
+		.size = sizeof(w),
+		.flags = flags,
+		.uaddr = rf_uptr(uaddr),
+		.nr = nr,
+	};
+
+	if (nr < 1 || (flags & ~RF_WAIT_SHARED))
+		return -EINVAL;
+	return rf_ioctl(RF_IOC_WAKE, &w);
+}
+
+/* Public entry points: the same, exported. */
+
+RF_EXPORT int rf_list_register(void *head, int width, int protocol)
+{
+	return rfi_set_list(-1, head, width, protocol);
+}
+
+RF_EXPORT int rf_list_set(int index, void *head, int width, int protocol)
+{
+	int ret;
+
+	if (index < 0)
+		return -EINVAL;
+	ret = rfi_set_list(index, head, width, protocol);
+	return ret < 0 ? ret : 0;
+}
+
+RF_EXPORT int rf_list_get(pid_t tid, int index, struct rf_list_desc *desc)
+{
+	struct rf_list l = { .size = sizeof(l), .index = index, .tid = tid };
+	int ret;
+
+	if (index < 0 || tid < 0)
+		return -EINVAL;
+	ret = rf_ioctl(RF_IOC_GET_LIST, &l);
+	if (ret < 0)
+		return ret;
+	desc->head = l.head;
+	desc->width = l.width;
+	desc->protocol = l.protocol;
+	return 0;
+}
+
+RF_EXPORT int rf_list_remove(int index)
+{
+	return rfi_remove_list(index);
+}
+
+RF_EXPORT int rf_info(struct rf_info *info)
+{
+	int ret;
+
+	/* Every field but size is an output and must go in as zero. */
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	ret = rf_ioctl(RF_IOC_GET_INFO, info);
+	return ret < 0 ? ret : 0;
+}
+
+RF_EXPORT int rf_futex_wait(uint32_t *uaddr, uint32_t val, int flags,
+			    clockid_t clk, const struct timespec *abstime)
+{
+	return rfi_wait(uaddr, val, flags, clk, abstime);
+}
+
+RF_EXPORT int rf_futex_wake(uint32_t *uaddr, int nr, int flags)
+{
+	return rfi_wake(uaddr, nr, flags);
+}

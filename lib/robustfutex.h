@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * librobustfutex: robust mutexes and typed robust lists on /dev/robustfutex
+ * (the robustfutex kernel module).
+ *
+ * Two layers:
+ *
+ *  - The raw API (rf_list_*, rf_info, rf_futex_*) for emulators and for
+ *    code that runs its own locking protocol.  It returns 0 or a positive
+ *    value on success and a NEGATIVE errno on failure, like the kernel.
+ *
+ *  - Robust mutexes (rf_mutex_*, rf_mutexattr_*) with the semantics of
+ *    POSIX/glibc robust mutexes.  They return 0 or a POSITIVE errno, like
+ *    pthread_mutex_*.  They use the module's intent-to-release protocol, so
+ *    a thread killed in the middle of an unlock never makes the kernel write
+ *    into memory that may have been freed, and waiters are never lost.
+ *
+ * The library never calls set_robust_list(): glibc keeps its own list, and
+ * every copy of this library (e.g. a second one dlopen'ed by a plugin)
+ * takes its own list slot in the module.
+ *
+ * Every function that needs the module opens /dev/robustfutex on first use
+ * (once per process, close-on-exec).  If that fails it returns ENODEV
+ * (-ENODEV in the raw API) and prints one line to stderr, once per process:
+ *	librobustfutex: /dev/robustfutex: <reason>; load the module with
+ *	'modprobe robustfutex'
+ * Set RF_QUIET in the environment to silence it.
+ */
+#ifndef ROBUSTFUTEX_H
+#define ROBUSTFUTEX_H
+
+#include <stdint.h>
+#include <time.h>
+#include <sys/types.h>
+#include <linux/robustfutex.h>
+
+/*
+ * The 32-bit library takes the default (32-bit) struct timespec; a caller
+ * built with _TIME_BITS=64 would pass a different layout.
+ */
+#ifdef __USE_TIME_BITS64
+#error "librobustfutex: 32-bit callers must use the default time_t (no _TIME_BITS=64)"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Raw API.  All functions: >= 0 on success, -errno on failure.            */
+
+/*
+ * Register a new robust list for the calling thread.  @head points to a
+ * list head in mainline's layout (next, futex_offset, list_op_pending) in
+ * @width bits (RF_WIDTH_32 or RF_WIDTH_64; a 32-bit head must lie below
+ * 4 GiB); @protocol is RF_PROTO_MAINLINE or RF_PROTO_INTENT.  The list is
+ * walked by the module when the thread dies or execs.
+ * Returns the slot index (>= 0), or -EINVAL (bad head, width or protocol),
+ * -ENOSPC (no free slot, or too many registered threads system wide),
+ * -ENOMEM, -ENODEV (module not loaded).
+ */
+int rf_list_register(void *head, int width, int protocol);
+
+/*
+ * Replace slot @index of the calling thread (or create it if unused).
+ * Returns 0, -EINVAL (bad index or arguments), -ENOSPC, -ENOMEM, -ENODEV.
+ */
+int rf_list_set(int index, void *head, int width, int protocol);
+
+/* What rf_list_get() reports about a slot. */
+struct rf_list_desc {
+	uint64_t head;		/* user address of the list head */
+	uint32_t width;		/* RF_WIDTH_32 or RF_WIDTH_64 */
+	uint32_t protocol;	/* RF_PROTO_* */
+};
+
+/*
+ * Read slot @index of thread @tid (0: the caller; else a TID in the
+ * caller's pid namespace, possibly of another process).  Returns 0,
+ * -ENOENT (slot unused or thread not registered), -ESRCH (no such thread),
+ * -EPERM (may not inspect that thread), -EINVAL (bad index), -ENODEV.
+ */
+int rf_list_get(pid_t tid, int index, struct rf_list_desc *desc);
+
+/*
+ * Drop slot @index of the calling thread; the list is not walked.
+ * Returns 0, -ENOENT (slot unused), -EINVAL, -ENODEV.
+ */
+int rf_list_remove(int index);
+
+/*
+ * Fill @info (all fields; its size field is set by the library).
+ * Returns 0 or -ENODEV.
+ */
+int rf_info(struct rf_info *info);
+
+/*
+ * Futex-compatible wait on a 32-bit word, through the module so that
+ * recovery can wake the waiter: sleep while *@uaddr == @val.
+ * @flags: RF_WAIT_SHARED (the word may be in memory shared with other
+ * processes; wakers must pass the same flag) and RF_WAIT_RECOVER (if @val
+ * is tid|RF_RELEASING and that releaser is dead, make the word unlocked).
+ * @abstime: absolute timeout on @clk (CLOCK_MONOTONIC or CLOCK_REALTIME),
+ * or NULL to wait forever (@clk is then ignored).
+ * Returns 0 (woken, possibly spuriously), RF_RESULT_RECOVERED (the word
+ * was recovered: it is now unlocked), -EAGAIN (*uaddr != val), -ETIMEDOUT,
+ * -EINTR (signal), -EINVAL (bad address, flags, clock or tv_nsec), -EFAULT,
+ * -ENODEV.  A negative tv_sec times out at once, as in glibc.
+ */
+int rf_futex_wait(uint32_t *uaddr, uint32_t val, int flags, clockid_t clk,
+		  const struct timespec *abstime);
+
+/*
+ * Wake up to @nr (>= 1; INT_MAX for all) threads waiting on @uaddr in
+ * rf_futex_wait().  @flags: RF_WAIT_SHARED, as the waiters passed it.
+ * Returns the number woken, -EINVAL (nr < 1, bad address or flags),
+ * -EFAULT, -ENODEV.
+ */
+int rf_futex_wake(uint32_t *uaddr, int nr, int flags);
+
+/* ---------------------------------------------------------------------- */
+/* Robust mutexes.  All functions return 0 or a positive errno.            */
+
+/*
+ * An rf_mutex_t may be placed in memory shared between processes (with
+ * RF_PROCESS_SHARED).  It is 48 bytes in both 32- and 64-bit builds.  The
+ * first 4 bytes are the futex word, then three u32s (kind, recursion
+ * count, inconsistent flag), at the same offsets in both builds; then the
+ * list node (two pointers, used only by the owner's process).  The futex
+ * word:
+ *	bit 31		RF_FUTEX_WAITERS
+ *	bit 30		RF_FUTEX_OWNER_DIED
+ *	bit 29		RF_RELEASING (an unlock is in progress)
+ *	bits 0..28	owner TID; RF_TID_MASK itself (no real TID is that
+ *			large) marks a permanently unusable mutex
+ *			(RF_MUTEX_NOTRECOVERABLE_WORD).
+ * An all-zero rf_mutex_t (RF_MUTEX_INITIALIZER) is an unlocked, robust,
+ * process-private RF_MUTEX_DEFAULT mutex.
+ */
+typedef union rf_mutex {
+	unsigned char __size[48];
+	uint64_t __align;
+} rf_mutex_t;
+
+typedef union rf_mutexattr {
+	unsigned char __size[8];
+	uint32_t __align;
+} rf_mutexattr_t;
+
+#define RF_MUTEX_INITIALIZER	{ { 0 } }
+#define RF_MUTEX_NOTRECOVERABLE_WORD	RF_TID_MASK
+
+/* Types (rf_mutexattr_settype). */
+#define RF_MUTEX_NORMAL		0
+#define RF_MUTEX_RECURSIVE	1
+#define RF_MUTEX_ERRORCHECK	2
+#define RF_MUTEX_DEFAULT	RF_MUTEX_NORMAL
+/* rf_mutexattr_setpshared */
+#define RF_PROCESS_PRIVATE	0
+#define RF_PROCESS_SHARED	1
+/* rf_mutexattr_setrobust: ROBUST is this library's default. */
+#define RF_MUTEX_STALLED	0
+#define RF_MUTEX_ROBUST		1
+
+/*
+ * Attributes: default RF_MUTEX_DEFAULT, RF_PROCESS_PRIVATE, RF_MUTEX_ROBUST.
+ * The setters return 0 or EINVAL (unknown value); the getters return 0.
+ */
+int rf_mutexattr_init(rf_mutexattr_t *attr);
+int rf_mutexattr_destroy(rf_mutexattr_t *attr);
+int rf_mutexattr_settype(rf_mutexattr_t *attr, int type);
+int rf_mutexattr_gettype(const rf_mutexattr_t *attr, int *type);
+int rf_mutexattr_setpshared(rf_mutexattr_t *attr, int pshared);
+int rf_mutexattr_getpshared(const rf_mutexattr_t *attr, int *pshared);
+int rf_mutexattr_setrobust(rf_mutexattr_t *attr, int robust);
+int rf_mutexattr_getrobust(const rf_mutexattr_t *attr, int *robust);
+
+/*
+ * Initialise @m (unlocked) with @attr, or the defaults if @attr is NULL.
+ * Returns 0, EINVAL (bad attributes), ENODEV (module not loaded; checked
+ * here so that the failure shows early).
+ */
+int rf_mutex_init(rf_mutex_t *m, const rf_mutexattr_t *attr);
+
+/*
+ * Lock.  Returns
+ *	0		locked
+ *	EOWNERDEAD	locked, but the previous owner died holding it (robust
+ *			only): the state it protects may be inconsistent; call
+ *			rf_mutex_consistent() before unlocking, or the mutex
+ *			becomes unusable
+ *	ENOTRECOVERABLE	unlocked earlier without rf_mutex_consistent()
+ *			after EOWNERDEAD; only rf_mutex_destroy() and
+ *			rf_mutex_init() remain
+ *	EDEADLK		RF_MUTEX_ERRORCHECK, already held by the caller
+ *	EAGAIN		RF_MUTEX_RECURSIVE, recursion count would overflow
+ *	EINVAL		not an initialised mutex
+ *	ENODEV, ENOSPC, ENOMEM	the thread's robust list could not be
+ *			registered (first lock of a robust mutex), or the
+ *			module is needed to wait and cannot be opened
+ * An RF_MUTEX_NORMAL mutex locked twice by its owner deadlocks, as POSIX
+ * specifies.  Never returns EINTR.
+ */
+int rf_mutex_lock(rf_mutex_t *m);
+
+/*
+ * As rf_mutex_lock(), but never blocks: EBUSY if held by another thread
+ * (or by the caller, for RF_MUTEX_NORMAL; RF_MUTEX_ERRORCHECK gives
+ * EDEADLK and RF_MUTEX_RECURSIVE counts one more, as glibc does).
+ */
+int rf_mutex_trylock(rf_mutex_t *m);
+
+/*
+ * As rf_mutex_lock(), but gives up with ETIMEDOUT at @abstime, measured on
+ * CLOCK_REALTIME (timedlock) or on @clk (clocklock: CLOCK_MONOTONIC or
+ * CLOCK_REALTIME, else EINVAL).  As in glibc, @abstime is only checked if
+ * the caller has to wait: then tv_nsec outside [0, 1e9) gives EINVAL.
+ */
+int rf_mutex_timedlock(rf_mutex_t *m, const struct timespec *abstime);
+int rf_mutex_clocklock(rf_mutex_t *m, clockid_t clk,
+		       const struct timespec *abstime);
+
+/*
+ * Unlock.  Returns 0, or EPERM if the caller does not hold @m (checked for
+ * every type; POSIX leaves it undefined for NORMAL stalled mutexes), or
+ * EINVAL if @m is not an initialised mutex.  Unlocking a robust mutex
+ * still inconsistent after EOWNERDEAD makes it ENOTRECOVERABLE for all
+ * (and wakes every waiter so they see it).
+ */
+int rf_mutex_unlock(rf_mutex_t *m);
+
+/*
+ * Mark the state protected by @m consistent again after EOWNERDEAD.
+ * Returns 0, EINVAL (not robust, or not inconsistent), EPERM (inconsistent
+ * but not held by the caller).
+ */
+int rf_mutex_consistent(rf_mutex_t *m);
+
+/*
+ * Destroy.  Returns 0, EBUSY (locked), EINVAL (not initialised).  A
+ * not-recoverable mutex may be destroyed.  rf_mutex_init() makes a
+ * destroyed mutex usable again.
+ */
+int rf_mutex_destroy(rf_mutex_t *m);
+
+/*
+ * For tests and debugging: the futex word (the first 4 bytes of @m).
+ */
+uint32_t rf_mutex_word(const rf_mutex_t *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ROBUSTFUTEX_H */
