@@ -15,6 +15,7 @@
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 #include <linux/compat.h>
+#include <linux/stringify.h>
 #include "rf.h"
 
 #define RF_VERSION "0.1.0"
@@ -44,12 +45,13 @@ static const struct kernel_param_ops rf_ops_##name = {			\
 	.get = param_get_uint,						\
 };									\
 module_param_cb(name, &rf_ops_##name, &rf_##name, 0644);		\
-MODULE_PARM_DESC(name, desc " (" #min ".." #max ", default " #def ")")
+MODULE_PARM_DESC(name, desc " (" __stringify(min) ".." __stringify(max) \
+		 ", default " #def ")")
 
 RF_PARAM(max_lists, 16, 1, RF_MAX_LISTS_HARD, "list slots per thread");
 RF_PARAM(list_limit, 2048, 1, RF_LIST_LIMIT_HARD, "entries walked per list");
-RF_PARAM(max_threads, 65536, 1, 1 << 22, "registered threads, system wide");
-RF_PARAM(max_records, 1024, 1, 1 << 20, "recovery records, system wide");
+RF_PARAM(max_threads, 65536, 1, 4194304, "registered threads, system wide");
+RF_PARAM(max_records, 1024, 1, 1048576, "recovery records, system wide");
 
 atomic64_t rf_stats[RF_NR_STATS];
 const char * const rf_stat_names[RF_NR_STATS] = {

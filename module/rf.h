@@ -15,7 +15,7 @@
 #include "compat.h"
 
 #define RF_MAX_LISTS_HARD	256
-#define RF_LIST_LIMIT_HARD	(1U << 24)
+#define RF_LIST_LIMIT_HARD	16777216
 
 /* Module parameters (main.c). */
 extern unsigned int rf_max_lists;
@@ -37,6 +37,7 @@ enum rf_stat {
 	RF_STAT_RECORDS_DROPPED, /* records dropped unused (stale or bound) */
 	RF_NR_STATS
 };
+
 extern atomic64_t rf_stats[RF_NR_STATS];
 extern const char * const rf_stat_names[RF_NR_STATS];
 

@@ -40,10 +40,11 @@ struct rf_key {
 	unsigned long ptr;	/* mm, or page | RF_KEY_PAGE */
 	unsigned long off;	/* address, or offset in the page */
 };
+
 #define RF_KEY_PAGE	1UL
 
 struct rf_bucket {
-	spinlock_t lock;
+	spinlock_t lock;		/* waiters; records of this bucket's keys */
 	struct list_head waiters;
 } ____cacheline_aligned_in_smp;
 

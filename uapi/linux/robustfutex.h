@@ -38,6 +38,7 @@ struct rf_info {
 	__u32 nr_threads;	/* threads registered now */
 	__u32 flags;		/* RF_INFO_* */
 };
+
 #define RF_INFO_SIZE_VER0	32
 
 /* List widths and protocols. */
@@ -60,6 +61,7 @@ struct rf_list {
 	__u32 protocol;		/* RF_PROTO_* */
 	__u64 head;		/* user address of the list head */
 };
+
 #define RF_LIST_SIZE_VER0	32
 
 /* Flags of struct rf_wait and struct rf_wake. */
@@ -78,6 +80,7 @@ struct rf_wait {
 	__s64 tv_sec;		/* absolute timeout, if RF_WAIT_TIMEOUT */
 	__s64 tv_nsec;
 };
+
 #define RF_WAIT_SIZE_VER0	40
 
 #define RF_RESULT_WOKEN		0	/* woken (possibly spuriously) */
@@ -91,6 +94,7 @@ struct rf_wake {
 	__u32 nr;		/* how many to wake, at least 1 */
 	__u32 reserved;		/* must be 0 */
 };
+
 #define RF_WAKE_SIZE_VER0	24
 
 #define RF_IOC_MAGIC		0xf7
