@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <linux/sched.h>
 #include "kselftest_harness.h"
 #include "rf_lists.h"
 
@@ -255,17 +257,28 @@ TEST(bug14485_reused_memory_holds_tid_releasing)
 /*
  * A recovery record names a TID.  When a new thread with that TID
  * registers, the record is stale: a waiter must not recover on it.  The
- * new thread is given the dead one's TID through ns_last_pid.
+ * new thread is given the dead one's TID with clone3()'s set_tid.
  */
+static pid_t fork_with_tid(pid_t tid)
+{
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&tid,
+		.set_tid_size = 1,
+	};
+
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
 TEST(record_dropped_on_tid_reuse)
 {
 	struct window win = {
 		"cut", 0, P_UNLOCK, T | R | W, 0, KEEP, 0, 0, 0
 	};
 	struct shared *s = shm_new();
-	int pipefd[2], status, fd;
-	char c, buf[32];
+	int pipefd[2], status;
 	pid_t pid, again;
+	char c;
 
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, pipe(pipefd));
@@ -276,12 +289,7 @@ TEST(record_dropped_on_tid_reuse)
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 
-	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
-	ASSERT_LE(0, fd);
-	snprintf(buf, sizeof(buf), "%d", pid - 1);
-	ASSERT_LT(0, write(fd, buf, strlen(buf)));
-	close(fd);
-	again = fork();
+	again = fork_with_tid(pid);
 	if (again == 0) {
 		static char head[24] __attribute__((aligned(8)));
 		struct tlist l;
@@ -292,6 +300,7 @@ TEST(record_dropped_on_tid_reuse)
 		pause();
 		_exit(0);
 	}
+	ASSERT_LT(0, again) TH_LOG("clone3 set_tid: %s", strerror(errno));
 	ASSERT_EQ(1, read(pipefd[0], &c, 1));
 	ASSERT_EQ(pid, again) TH_LOG("could not reuse TID %d", pid);
 	/* A live thread has that TID now: no recovery, the wait times out. */
