@@ -7,7 +7,8 @@
 
 RFCTL=${RFCTL:-$(dirname "$0")/rfctl}
 P=/sys/module/robustfutex/parameters
-KO=/lib/modules/$(uname -r)/extra/robustfutex.ko
+# The installed module file: plain, or compressed when DKMS built it.
+KO=$(ls /lib/modules/"$(uname -r)"/extra/robustfutex.ko* | head -n 1)
 CONF=/etc/modprobe.d/rfctl-test.conf
 NOBODY=65534
 out=/tmp/rfctl-test.out err=/tmp/rfctl-test.err
@@ -140,7 +141,7 @@ fi
 mv "$KO" "$KO.hidden"
 run load
 [ $rc = 4 ] && has "not found for kernel $(uname -r)" "$err" && ! loaded
-check $? "load with the .ko missing: 'not found', exit 4 (rc $rc)"
+check $? "load with $(basename "$KO") missing: 'not found', exit 4 (rc $rc)"
 mv "$KO.hidden" "$KO"
 
 # --- load with parameters.

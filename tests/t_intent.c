@@ -84,6 +84,27 @@ static void play_t(struct shared *s, const struct window *win, int ready)
 	_exit(0);
 }
 
+/* Let a child t leave @win's state and SIGKILL it; returns its TID. */
+static pid_t die_in_window(struct shared *s, const struct window *win)
+{
+	int pipefd[2], status;
+	pid_t pid;
+	char c;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		play_t(s, win, pipefd[1]);
+	if (pid < 0 || read(pipefd[0], &c, 1) != 1)
+		return -1;
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return pid;
+}
+
 struct waiter {
 	uint32_t *word;
 	uint32_t val, flags;
@@ -223,18 +244,10 @@ static void reuse_after_unlock(struct __test_metadata *_metadata,
 	};
 	struct shared *s = shm_new();
 	long long records = rf_stat("records");
-	int pipefd[2], status, i;
-	pid_t pid;
-	char c;
+	int i;
 
 	ASSERT_NE(NULL, s);
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	if (pid == 0)
-		play_t(s, &win, pipefd[1]);
-	ASSERT_EQ(1, read(pipefd[0], &c, 1));
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	ASSERT_LT(0, die_in_window(s, &win));
 	EXPECT_EQ(subst(win.word, s->tid), s->lock.word);
 	for (i = 0; i < 64; i++)
 		EXPECT_EQ(0xa5a5a5a5, s->canary[i]);
@@ -282,12 +295,8 @@ TEST(record_dropped_on_tid_reuse)
 
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	if (pid == 0)
-		play_t(s, &win, pipefd[1]);
-	ASSERT_EQ(1, read(pipefd[0], &c, 1));
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	pid = die_in_window(s, &win);
+	ASSERT_LT(0, pid);
 
 	again = fork_with_tid(pid);
 	if (again == 0) {
