@@ -72,6 +72,15 @@ $(B)/bin/rfctl-test.sh: tests/rfctl-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+# t_dlopen links no copy of the library: it dlopens two (the .so and a
+# renamed copy), as a program and its plugin would.
+$(B)/tests/t_dlopen: tests/t_dlopen.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.so
+	$(CC) $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< -ldl
+	cp $(B)/lib/librobustfutex.so $(B)/lib/librobustfutex-copy.so
+$(B)/tests32/t_dlopen: tests/t_dlopen.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.so
+	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< -ldl
+	cp $(B)/lib32/librobustfutex.so $(B)/lib32/librobustfutex-copy.so
+
 $(B)/tests/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib/librobustfutex.a -ldl
