@@ -365,7 +365,8 @@ int rf_registry_init(void)
 	ret = rhashtable_init(&rf_threads, &rf_thread_params);
 	if (ret)
 		return ret;
-	rf_wq = alloc_workqueue("robustfutex", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	rf_wq = alloc_workqueue("robustfutex",
+				WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!rf_wq) {
 		ret = -ENOMEM;
 		goto out_table;
