@@ -8,7 +8,7 @@ pkgs=(
 	libssl-dev cpio xz-utils zstd dwarves rsync kmod libkmod-dev
 	busybox-static qemu-system-x86 dkms
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
-	spin gnuplot-nox
+	spin gnuplot-nox python3 valgrind
 )
 
 missing=()

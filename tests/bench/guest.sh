@@ -1,0 +1,107 @@
+#!/bin/sh
+# Inside the VM (tests/vm-run, busybox sh, module loaded): the comparison
+# with mainline, then the benchmarks.  JSON lines go to stdout, one
+# progress line per step to stderr.
+#
+#   sh /rf/bench/guest.sh [--quick] [--icount]
+#
+# --icount: QEMU runs with -icount (the guest clock counts instructions,
+# one vCPU), so only what wall-clock noise spoils is run, tagged with
+# that clock: recovery latency, exit cost and the exit rate.  The unloaded exit-rate
+# measurement needs
+# `rmmod robustfutex`; it alternates with loaded ones (loaded, unloaded,
+# loaded, ...) so that drift hits both alike, and the module is loaded
+# again at the end.
+b=/rf/bench
+quick= clock=wall mode=qemu-tcg
+rounds=8 runs=3
+for a in "$@"; do
+	case "$a" in
+	--quick)	quick=--quick; rounds=4 ;;
+	--icount)	clock=icount; mode=qemu-tcg-icount ;;
+	*)		echo "guest.sh: unknown option $a" >&2; exit 2 ;;
+	esac
+done
+if [ $clock = icount ]; then
+	steps=$((3 + 2 * rounds))
+else
+	steps=$((7 + 2 * rounds))
+fi
+n=0
+
+step() {
+	n=$((n + 1))
+	echo "# guest [$n/$steps] $*" >&2
+}
+
+# The module's references are dropped after an RCU grace period: an
+# rmmod right after a registered process exits may find it busy.
+unload() {
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rmmod robustfutex 2>/dev/null && return 0
+		sleep 0.5
+	done
+	rmmod robustfutex
+}
+
+# vm-run boots QEMU with -accel tcg; say otherwise only if it is not so.
+dmesg | grep -q 'Hypervisor detected: KVM' && mode=qemu-kvm
+krel=$(uname -r)
+echo "kernel: $krel" >&2
+echo "mode: $mode" >&2
+printf '{"env":"vm","kernel":"%s","mode":"%s","clock":"%s","cpus":%s,"quick":%s,"module_version":"%s"}\n' \
+	"$krel" "$mode" "$clock" "$(nproc)" "$([ -n "$quick" ] && echo true || echo false)" \
+	"$(cat /sys/module/robustfutex/version 2>/dev/null)"
+
+rc=0
+run() {
+	"$@" || { echo "# guest: FAILED ($?): $*" >&2; rc=1; }
+}
+
+if [ $clock = wall ]; then
+	step "compare: mainline vs rf, owner-death scenarios"
+	run $b/compare
+	step "uncontended lock+unlock"
+	run $b/rfbench $quick uncontended
+	step "contended, threads"
+	run $b/rfbench $quick contended
+	step "pshared, processes"
+	run $b/rfbench $quick pshared
+	step "recovery latency"
+	run $b/rfbench $quick --clock $clock recovery
+	step "exit cost vs locks held"
+	run $b/rfbench $quick --clock $clock exitcost
+
+	# What the module counted (rmmod below resets the counters).
+	printf '{"bench":"counters"'
+	for c in /sys/kernel/robustfutex/*; do
+		printf ',"%s":%s' "$(basename "$c")" "$(cat "$c")"
+	done
+	printf '}\n'
+else
+	step "recovery latency (instruction clock)"
+	run $b/rfbench $quick --clock $clock recovery
+	step "exit cost vs locks held (instruction clock)"
+	run $b/rfbench $quick --clock $clock exitcost
+fi
+
+# Not counted: the first forks after boot or after other benchmarks run
+# measurably slower, even by instruction count.
+step "exit rate warm-up"
+$b/rfbench $quick --pin --runs 2 exitrate >/dev/null 2>&1
+
+r=0
+while [ $r -lt $rounds ]; do
+	r=$((r + 1))
+	step "exit rate, module loaded (round $r/$rounds)"
+	run $b/rfbench $quick --pin --runs $runs --clock $clock exitrate
+	step "exit rate, module unloaded (round $r/$rounds)"
+	if unload; then
+		run $b/rfbench $quick --pin --runs $runs --clock $clock exitrate
+		modprobe robustfutex || { echo "# guest: modprobe failed" >&2; rc=1; }
+	else
+		echo "# guest: rmmod failed, no unloaded measurement" >&2
+		rc=1
+	fi
+done
+exit $rc

@@ -1,0 +1,653 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn rfbench/compare JSON lines into the side-by-side report.
+
+    report.py --out DIR FILE.jsonl...
+
+Reads every JSON object line of the given files (VM results from
+tests/bench/guest.sh, host-native results from tests/bench/run) and writes
+into DIR: report.txt (the performance and correctness tables, with ratios
+against glibc's robust and normal mutexes and each goal marked met or
+missed), report.json (the same, structured, plus the raw lines), and PNG
+charts drawn by gnuplot if it is installed.  Python standard library only.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+IMPLS = ("rf", "glibc-robust", "glibc-normal")
+
+# Goals from the issue "Side-by-side with mainline".  "le": the ratio
+# must not exceed the bound (times: lower is better); "ge": must reach it.
+GOALS = {
+    "uncontended_vs_robust": ("le", 0.50),
+    "uncontended_vs_normal": ("le", 1.60),
+    "throughput_vs_robust": ("ge", 1.00),
+    "recovery_vs_robust": ("le", 1.00),
+    "exitrate_loaded_vs_unloaded": ("ge", 0.98),
+}
+
+
+def load(paths):
+    lines = []
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for raw in f:
+                raw = raw.strip().replace("\r", "")
+                if not raw.startswith("{"):
+                    continue
+                try:
+                    lines.append(json.loads(raw))
+                except json.JSONDecodeError:
+                    print("report: skipping a malformed line: %.60s" % raw,
+                          file=sys.stderr)
+    return lines
+
+
+def quantile(values, q):
+    """Nearest-rank quantile, as rfbench computes it."""
+    s = sorted(values)
+    i = max(0, min(len(s) - 1, int(q * len(s) + 0.999999) - 1))
+    return s[i]
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "n/a"
+    if abs(v) >= 1e6:
+        return "%.2fM%s" % (v / 1e6, unit)
+    if abs(v) >= 1e4:
+        return "%.0fk%s" % (v / 1e3, unit)
+    if abs(v) >= 100:
+        return "%.0f%s" % (v, unit)
+    if abs(v) >= 10:
+        return "%.1f%s" % (v, unit)
+    return "%.2f%s" % (v, unit)
+
+
+def judge(goal, ratio, paired=None):
+    """'met' / 'missed', with a warning when run-to-run noise straddles it."""
+    if ratio is None:
+        return "n/a"
+    kind, bound = GOALS[goal]
+    ok = ratio <= bound if kind == "le" else ratio >= bound
+    verdict = "met" if ok else "missed"
+    if paired and len(paired) >= 3:
+        lo, hi = quantile(paired, 0.25), quantile(paired, 0.75)
+        if lo <= bound <= hi:
+            verdict += " (within noise)"
+    return verdict
+
+
+def goal_text(goal):
+    kind, bound = GOALS[goal]
+    return ("<= %.2f" if kind == "le" else ">= %.2f") % bound
+
+
+def ratio(a, b):
+    if a is None or b in (None, 0):
+        return None
+    return a / b
+
+
+def paired_ratios(a_runs, b_runs):
+    """Run r of both was measured back to back: their ratios pair up."""
+    if not a_runs or not b_runs or len(a_runs) != len(b_runs):
+        return None
+    return [x / y for x, y in zip(a_runs, b_runs) if y]
+
+
+class Table:
+    def __init__(self, header):
+        self.rows = [header]
+
+    def add(self, *cells):
+        self.rows.append([str(c) for c in cells])
+
+    def render(self):
+        widths = [max(len(r[i]) for r in self.rows if i < len(r))
+                  for i in range(len(self.rows[0]))]
+        out = []
+        for n, r in enumerate(self.rows):
+            out.append("  ".join(c.ljust(widths[i])
+                                 for i, c in enumerate(r)).rstrip())
+            if n == 0:
+                out.append("  ".join("-" * w for w in widths))
+        return "\n".join(out)
+
+
+# ---- performance ----
+
+def by(lines, **keys):
+    return [d for d in lines if all(d.get(k) == v for k, v in keys.items())]
+
+
+def one(lines, **keys):
+    found = by(lines, **keys)
+    return found[-1] if found else None
+
+
+def exitrate_row(lines, clock):
+    ds = [d for d in by(lines, bench="exitrate") if d.get("clock", "wall") == clock]
+    er = {m: [r for d in ds if d["module"] == m for r in d["per_s"]["runs"]]
+          for m in ("loaded", "unloaded")}
+    if not er["loaded"] or not er["unloaded"]:
+        return None
+    lo, un = statistics.median(er["loaded"]), statistics.median(er["unloaded"])
+    # guest.sh alternates: each loaded line and the unloaded one after it
+    # form a round.
+    rounds, pending = [], None
+    for d in ds:
+        if d["module"] == "loaded":
+            pending = d
+        elif pending:
+            rounds.append(pending["per_s"]["median"] / d["per_s"]["median"])
+            pending = None
+    return dict(
+        name="exit rate, unregistered processes" +
+             (" (icount clock)" if clock == "icount" else ""),
+        unit="exits/s" if clock == "wall" else "exits/Ginstr",
+        values={"loaded": lo, "unloaded": un},
+        spread={"loaded": dict(min=min(er["loaded"]), max=max(er["loaded"])),
+                "unloaded": dict(min=min(er["unloaded"]), max=max(er["unloaded"]))},
+        checks=[("loaded/unloaded", "exitrate_loaded_vs_unloaded", lo / un, rounds)],
+        note="%d runs each in %d rounds, module loaded and unloaded alternately;"
+             " per-round ratios %s%s"
+             % (len(er["loaded"]), len(rounds), " ".join("%.3f" % r for r in rounds),
+                "; the guest clock counts instructions (QEMU -icount shift=0), so a"
+                " rate is exits per 10^9 guest instructions" if clock == "icount" else ""))
+
+
+def perf_rows(lines):
+    """Each row: name, unit, values per impl, ratios, goals."""
+    rows = []
+
+    def stat(d, key):
+        if not d or key not in d:
+            return None, None
+        return d[key]["median"], d[key]
+
+    for env in ("vm", "host-native"):
+        ds = {i: one(lines, bench="uncontended", env=env, impl=i)
+              for i in IMPLS}
+        if not any(ds.values()):
+            continue
+        med = {i: stat(ds[i], "ns_per_pair")[0] for i in IMPLS}
+        runs = {i: (ds[i] or {}).get("ns_per_pair", {}).get("runs")
+                for i in IMPLS}
+        note = ""
+        if ds["rf"] and ds["rf"].get("note"):
+            note = ds["rf"]["note"]
+        rows.append(dict(
+            name="uncontended lock+unlock (%s)" % env, unit="ns/pair",
+            values=med, spread={i: (ds[i] or {}).get("ns_per_pair")
+                                for i in IMPLS},
+            checks=[("vs glibc-robust", "uncontended_vs_robust",
+                     ratio(med["rf"], med["glibc-robust"]),
+                     paired_ratios(runs["rf"], runs["glibc-robust"])),
+                    ("vs glibc-normal", "uncontended_vs_normal",
+                     ratio(med["rf"], med["glibc-normal"]),
+                     paired_ratios(runs["rf"], runs["glibc-normal"]))],
+            note=note))
+    ic = {i: one(lines, bench="icount", impl=i) for i in IMPLS}
+    if any(ic.values()):
+        val = {i: ic[i]["instr_per_pair"] if ic[i] else None for i in IMPLS}
+        rows.append(dict(
+            name="instructions per pair (host, callgrind)", unit="instr",
+            values=val, spread={}, checks=[
+                ("vs glibc-robust", None, ratio(val["rf"], val["glibc-robust"]), None),
+                ("vs glibc-normal", None, ratio(val["rf"], val["glibc-normal"]), None)],
+            note="noise-free; counts instructions, not the cost of atomics"))
+    for bench, unit, what in (("contended", "threads", "thread"),
+                              ("pshared", "processes", "process")):
+        counts = sorted({d[unit] for d in by(lines, bench=bench)})
+        for n in counts:
+            ds = {i: one(lines, bench=bench, impl=i, **{unit: n})
+                  for i in IMPLS}
+            med = {i: stat(ds[i], "ops_per_s")[0] for i in IMPLS}
+            runs = {i: (ds[i] or {}).get("ops_per_s", {}).get("runs")
+                    for i in IMPLS}
+            bad = [i for i in IMPLS if ds[i] and ds[i].get("exclusion") != "ok"]
+            rows.append(dict(
+                name="%s, %d %s" % (bench, n, what if n == 1 else unit),
+                unit="ops/s", values=med,
+                spread={i: (ds[i] or {}).get("ops_per_s") for i in IMPLS},
+                checks=[("vs glibc-robust", "throughput_vs_robust",
+                         ratio(med["rf"], med["glibc-robust"]),
+                         paired_ratios(runs["rf"], runs["glibc-robust"])),
+                        ("vs glibc-normal", None,
+                         ratio(med["rf"], med["glibc-normal"]),
+                         paired_ratios(runs["rf"], runs["glibc-normal"]))],
+                note="MUTUAL EXCLUSION VIOLATED: " + ",".join(bad) if bad else ""))
+    for clock in ("wall", "icount"):
+        rec = {i: next((d for d in reversed(by(lines, bench="recovery", impl=i))
+                        if d.get("clock", "wall") == clock), None)
+               for i in ("rf", "glibc-robust")}
+        if not all(rec.values()):
+            continue
+        for q in ("p50", "p99"):
+            val = {"rf": rec["rf"]["latency_us"][q],
+                   "glibc-robust": rec["glibc-robust"]["latency_us"][q],
+                   "glibc-normal": None}
+            failed = sum(rec[i].get("not_eownerdead", 0) for i in rec)
+            rows.append(dict(
+                name="recovery kill->EOWNERDEAD %s (%d kills%s)"
+                     % (q, rec["rf"]["kills"], ", icount" if clock == "icount" else ""),
+                unit="us" if clock == "wall" else "k instr",
+                values=val, spread={},
+                checks=[("vs glibc-robust", "recovery_vs_robust",
+                         ratio(val["rf"], val["glibc-robust"]), None)],
+                note="%d rounds without EOWNERDEAD" % failed if failed else ""))
+    for clock in ("wall", "icount"):
+        row = exitrate_row(lines, clock)
+        if row:
+            rows.append(row)
+    return rows
+
+
+def perf_table(rows):
+    t = Table(["measurement", "unit", "rf", "glibc-robust", "glibc-normal",
+               "ratio", "goal", "result"])
+    notes = []
+    for r in rows:
+        v = r["values"]
+        if "loaded" in v:
+            cells = ["loaded " + fmt(v["loaded"]), "unloaded " + fmt(v["unloaded"]), ""]
+            for k, m in enumerate(("loaded", "unloaded")):
+                cells[k] += " [%s..%s]" % (fmt(r["spread"][m]["min"]),
+                                           fmt(r["spread"][m]["max"]))
+        else:
+            cells = []
+            for i in IMPLS:
+                s = r["spread"].get(i)
+                c = fmt(v.get(i))
+                if s and v.get(i) is not None:
+                    c += " [%s..%s]" % (fmt(s["min"]), fmt(s["max"]))
+                cells.append(c)
+        first = True
+        for label, goal, rt, paired in r["checks"]:
+            res = judge(goal, rt, paired) if goal else ""
+            t.add(r["name"] if first else "", r["unit"] if first else "",
+                  *(cells if first else ["", "", ""]),
+                  ("rf %s %.2f" % (label, rt)) if rt is not None and label.startswith("vs")
+                  else ("%s %.3f" % (label, rt) if rt is not None else "n/a"),
+                  goal_text(goal) if goal else "", res)
+            r.setdefault("results", []).append(dict(
+                label=label, goal=goal, ratio=rt, result=res,
+                paired_iqr=[quantile(paired, .25), quantile(paired, .75)]
+                if paired else None))
+            first = False
+        if r.get("note"):
+            notes.append("%s: %s" % (r["name"], r["note"]))
+    return t.render(), notes
+
+
+def linear_fit(points):
+    """Least squares t = a + b*n over (n, t) points: (a, b, r2)."""
+    if len(points) < 2:
+        return None
+    n = [float(x) for x, _ in points]
+    t = [float(y) for _, y in points]
+    mn, mt = statistics.mean(n), statistics.mean(t)
+    sxx = sum((x - mn) ** 2 for x in n)
+    if not sxx:
+        return None
+    b = sum((x - mn) * (y - mt) for x, y in zip(n, t)) / sxx
+    a = mt - b * mn
+    sst = sum((y - mt) ** 2 for y in t)
+    sse = sum((y - a - b * x) ** 2 for x, y in zip(n, t))
+    return a, b, 1 - sse / sst if sst else 1.0
+
+
+def exitcost_lines(lines, clock):
+    return [d for d in by(lines, bench="exitcost") if d.get("clock", "wall") == clock]
+
+
+def exitcost_fits(lines):
+    fits = {}
+    for i in ("rf", "glibc-robust"):
+        pts = [(d["locks"], d["ms"]["median"])
+               for d in by(lines, bench="exitcost", impl=i)]
+        fit = linear_fit(sorted(pts))
+        if fit:
+            fits[i] = fit
+    return fits
+
+
+def exitcost_table(lines):
+    """@lines: the exitcost results of one clock."""
+    ns = sorted({d["locks"] for d in by(lines, bench="exitcost")})
+    if not ns:
+        return "", []
+    t = Table(["locks held", "rf ms [min..max] (recovered)", "us per added lock",
+               "glibc-robust ms [min..max] (recovered)", "us per added lock"])
+    prev = {}
+    for n in ns:
+        cells = [n]
+        for i in ("rf", "glibc-robust"):
+            d = one(lines, bench="exitcost", impl=i, locks=n)
+            if not d:
+                cells += ["-", ""]
+                continue
+            ms = d["ms"]["median"]
+            cells.append("%s [%s..%s] (%d)" % (fmt(ms), fmt(d["ms"]["min"]),
+                                               fmt(d["ms"]["max"]), d["recovered"]))
+            p = prev.get(i)
+            cells.append("%.3f" % ((ms - p[1]) * 1000 / (n - p[0]))
+                         if p and n - p[0] >= 9000 else "")
+            prev[i] = (n, ms)
+        t.add(*cells)
+    notes = []
+    for i, (a, b, r2) in exitcost_fits(lines).items():
+        if i != "rf":
+            continue  # up to 2048 locks: inside the noise of a plain exit
+        notes.append("%s: least-squares fit t = %.2f ms + %.3f us x locks (R^2 %.3f)"
+                     % (i, a, b * 1000, r2))
+    return t.render(), notes
+
+
+# ---- correctness ----
+
+def case_of(d):
+    s, v = d["scenario"], d["variant"]
+    if s == "many_locks":
+        return ("3000 held, rf at its default list_limit=2048"
+                if v == "list_limit=2048" else
+                "3000 held (rf: list_limit raised to 10000)")
+    if s == "list32":
+        return ("one 32-bit list via x86's int 0x80 compat entry"
+                if "int 0x80" in v else "one 32-bit list, 1 lock held")
+    if s == "two_lists":
+        return ("a 64-bit and a 32-bit list, 1 lock each"
+                if "int 0x80" in v or "b32" in v else
+                "two 64-bit lists, 1 lock each")
+    return v
+
+
+def observed(d):
+    s = d["scenario"]
+    setup = "" if d.get("setup") == "0" else " [setup failed: %s]" % d.get("setup")
+    if s == "unlock_race":
+        return "%d of %d bytes changed (word %s -> %s)%s" % (
+            d["bytes_changed"], d["region_bytes"], d["word_before"],
+            d["word_after"], setup)
+    if s == "lost_wakeup":
+        if d["outcome"] == "still blocked":
+            return "waiter still blocked after %d ms%s" % (d["blocked_ms"], setup)
+        return "waiter got %s after %.1f ms%s" % (d["outcome"], d["blocked_ms"], setup)
+    if s == "many_locks":
+        x = "recovered %d of %d (EOWNERDEAD %d, EBUSY %d)" % (
+            d["owner_died_words"], d["held"], d["trylock_eownerdead"],
+            d["trylock_ebusy"])
+        if "walks_limited_delta" in d:
+            x += ", walks_limited +%d" % d["walks_limited_delta"]
+        return x + setup
+    if s in ("list32", "two_lists"):
+        return "register: %s; recovered %d of %d%s" % (
+            d["register_returned"], d["recovered"], d["held"], setup)
+    if s == "bad_list":
+        x = "exit %s in %.1f ms, recovered %d of %d" % (
+            d["exit"], d["exit_ms"], d["recovered"], d["held"])
+        if "cycles_delta" in d:
+            x += ", cycles +%d faults +%d" % (d["cycles_delta"], d["faults_delta"])
+        return x + setup
+    return json.dumps(d)
+
+
+SCENARIO_TITLES = {
+    "unlock_race": "unlock race, bug 14485: memory reused after a completed unlock",
+    "lost_wakeup": "owner killed between release and wake, a waiter asleep",
+    "many_locks": "owner dies holding 3000 locks (mainline stops at 2048)",
+    "list32": "a 32-bit list registered by a 64-bit process",
+    "two_lists": "two lists in one thread (emulator + guest)",
+    "bad_list": "corrupt list: exit completes?",
+}
+
+
+CORRECTNESS_NOTES = (
+    "unlock race: the child locked and unlocked (completed), left list_op_pending",
+    "  naming the mutex, the memory was then refilled and the futex word made to",
+    "  hold its TID; bytes counted over the 256-byte region around the mutex.",
+    "lost wakeup: the waiter's blocked time runs from kill() to its lock returning",
+    "  (cap %d ms).  rf's \"dequeued, not released\" is an unlock cut short: the"
+    % 5000,
+    "  critical section had ended, so the waiter gets the lock recovered (0), not",
+    "  EOWNERDEAD.",
+    "int 0x80: on x86-64 a 64-bit process can enter the 32-bit set_robust_list",
+    "  and the kernel then walks a native and a compat list.  arm64 (FEX-Emu's",
+    "  host) has no such entry, and it still gives one list per width.",
+)
+
+
+def correctness(lines):
+    rows = [d for d in lines if "scenario" in d]
+    order, cells = [], {}
+    for d in rows:
+        key = (d["scenario"], case_of(d))
+        if key not in cells:
+            order.append(key)
+            cells[key] = {}
+        cells[key][d["impl"]] = d
+    t = Table(["scenario / case", "mainline (glibc robust, set_robust_list)",
+               "robustfutex (rf)"])
+    out, last = [], None
+    for key in order:
+        scen, case = key
+        if scen != last:
+            if last is not None:
+                t.add("", "", "")
+            t.add(SCENARIO_TITLES.get(scen, scen) + ":", "", "")
+            last = scen
+        c = cells[key]
+        t.add("  " + case,
+              observed(c["mainline"]) if "mainline" in c else "-",
+              observed(c["rf"]) if "rf" in c else "-")
+        out.append(dict(scenario=scen, case=case,
+                        mainline=c.get("mainline"), rf=c.get("rf")))
+    return t.render(), out
+
+
+# ---- charts ----
+
+def charts(lines, outdir):
+    if not shutil.which("gnuplot"):
+        return ["gnuplot not installed: no charts"]
+    data = os.path.join(outdir, "data")
+    os.makedirs(data, exist_ok=True)
+    made, script = [], ["set terminal pngcairo size 960,600 font 'sans,11'",
+                        "set grid", "set key top right"]
+    colors = {"rf": "#d62728", "glibc-robust": "#1f77b4", "glibc-normal": "#7f7f7f"}
+
+    # Throughput vs threads (and processes).
+    if by(lines, bench="contended"):
+        script += ["set output '%s'" % os.path.join(outdir, "throughput.png"),
+                   "set multiplot layout 1,2 title 'Contended throughput (median, min..max)'",
+                   "set logscale x 2", "set xlabel 'threads (one process)'",
+                   "set ylabel 'lock+unlock per second'", "set yrange [0:*]"]
+        for bench, unit, label in (("contended", "threads", "threads (one process)"),
+                                   ("pshared", "processes", "processes (memfd mapping)")):
+            plots = []
+            for i in IMPLS:
+                path = os.path.join(data, "%s-%s.dat" % (bench, i))
+                with open(path, "w") as f:
+                    for d in sorted(by(lines, bench=bench, impl=i), key=lambda d: d[unit]):
+                        s = d["ops_per_s"]
+                        f.write("%d %g %g %g\n" % (d[unit], s["median"], s["min"], s["max"]))
+                plots.append("'%s' using 1:2:3:4 with yerrorlines lw 2 lc rgb '%s' title '%s'"
+                             % (path, colors[i], i))
+            script += ["set xlabel '%s'" % label,
+                       "set xrange [0.8:10]" if bench == "contended" else "set xrange [1.6:5]",
+                       "set xtics (1, 2, 4, 8)" if bench == "contended" else "set xtics (2, 4)",
+                       "plot " + ", ".join(plots)]
+        script += ["unset multiplot", "unset logscale", "set xrange [*:*]",
+                   "set yrange [*:*]", "set xtics autofreq"]
+        made.append("throughput.png")
+
+    # Recovery latency distribution (CDF), per clock.
+    for clock, png, xlabel in (
+            ("wall", "recovery.png", "latency (microseconds, wall clock)"),
+            ("icount", "recovery-icount.png",
+             "latency (thousands of guest instructions, QEMU -icount)")):
+        rec = [d for d in by(lines, bench="recovery") if d.get("clock", "wall") == clock]
+        if not rec:
+            continue
+        plots = []
+        for d in rec:
+            path = os.path.join(data, "recovery-%s-%s.dat" % (clock, d["impl"]))
+            s = sorted(d["latency_us"]["samples"])
+            with open(path, "w") as f:
+                for k, v in enumerate(s):
+                    f.write("%g %g\n" % (v, (k + 1) / len(s)))
+            plots.append("'%s' using 1:2 with steps lw 2 lc rgb '%s' title '%s (p50 %s)'"
+                         % (path, colors[d["impl"]], d["impl"],
+                            fmt(d["latency_us"]["p50"])))
+        script += ["set output '%s'" % os.path.join(outdir, png),
+                   "set title 'Owner killed -> waiter owns the lock (EOWNERDEAD): CDF of %d kills'"
+                   % rec[0]["kills"],
+                   "set logscale x", "set xlabel '%s'" % xlabel,
+                   "set ylabel 'fraction of kills'", "set yrange [0:1.02]",
+                   "set key bottom right", "plot " + ", ".join(plots),
+                   "unset logscale", "set yrange [*:*]", "set key top left"]
+        made.append(png)
+
+    # Exit cost vs held locks, log-log, per clock.
+    for clock, png, ylabel in (
+            ("wall", "exitcost.png", "milliseconds (wall clock)"),
+            ("icount", "exitcost-icount.png",
+             "millions of guest instructions (QEMU -icount)")):
+        ec = exitcost_lines(lines, clock)
+        if not ec:
+            continue
+        plots = []
+        for i in ("rf", "glibc-robust"):
+            path = os.path.join(data, "exitcost-%s-%s.dat" % (clock, i))
+            with open(path, "w") as f:
+                for d in sorted(by(ec, impl=i), key=lambda d: d["locks"]):
+                    s = d["ms"]
+                    f.write("%d %g %g %g\n" % (d["locks"], s["median"], s["min"], s["max"]))
+            plots.append("'%s' using 1:2:3:4 with yerrorlines lw 2 lc rgb '%s' title '%s'"
+                         % (path, colors[i], i))
+        fit = exitcost_fits(ec).get("rf")
+        if fit:
+            plots.append("%g + %g * x with lines dt 2 lc rgb '%s' title 'rf, linear fit'"
+                         % (fit[0], fit[1], colors["rf"]))
+        script += ["set output '%s'" % os.path.join(outdir, png),
+                   "set xrange [0.7:200000]",
+                   "set title 'Process killed holding N robust locks: kill -> waitpid'",
+                   "set logscale xy", "set xlabel 'locks held'",
+                   "set ylabel '%s'" % ylabel, "set key top left",
+                   "plot " + ", ".join(plots), "unset logscale",
+                   "set xrange [*:*]"]
+        made.append(png)
+
+    path = os.path.join(data, "charts.gp")
+    with open(path, "w") as f:
+        f.write("\n".join(script) + "\n")
+    r = subprocess.run(["gnuplot", path], capture_output=True, text=True)
+    if r.returncode:
+        return ["gnuplot failed: " + r.stderr.strip()[:400]]
+    return made
+
+
+# ---- main ----
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("files", nargs="+")
+    a = ap.parse_args()
+    lines = load(a.files)
+    os.makedirs(a.out, exist_ok=True)
+
+    vm = next((d for d in lines if d.get("env") == "vm" and "kernel" in d
+               and d.get("clock", "wall") == "wall"), {})
+    host = next((d for d in lines if d.get("env") == "host" and "kernel" in d), {})
+    rows = perf_rows(lines)
+    ptable, pnotes = perf_table(rows)
+    ctable, crows = correctness(lines)
+    etables = [(clock, exitcost_table(exitcost_lines(lines, clock)))
+               for clock in ("wall", "icount")]
+    made = charts(lines, a.out)
+
+    txt = []
+    txt.append("robustfutex vs mainline, side by side")
+    txt.append("=" * 38)
+    txt.append("guest kernel: %s (Debian), module %s, %s vcpus; %s (the host's, copied in)"
+               % (vm.get("kernel", "?"), vm.get("module_version", "?"),
+                  vm.get("cpus", "?"), host.get("glibc", "glibc ?")))
+    txt.append("mode: %s (QEMU software emulation: absolute times are not "
+               "hardware times; compare within a row)%s"
+               % (vm.get("mode", "?"), ", quick run" if vm.get("quick") else ""))
+    if host:
+        txt.append("host: %s, kernel %s, %s cpus, load average at start %s%s"
+                   % (host.get("cpu", "?"), host.get("kernel", "?"),
+                      host.get("cpus", "?"), host.get("loadavg", "?"),
+                      ", " + host["qemu"] if host.get("qemu") else ""))
+    txt.append("mainline = glibc's robust mutex (PTHREAD_MUTEX_ROBUST, "
+               "set_robust_list, futex) on the same kernel;")
+    txt.append("floor = glibc's normal mutex.  rf = rf_mutex "
+               "(librobustfutex + the robustfutex module).")
+    txt.append("")
+    txt.append("Performance (median of the runs, [min..max]; ratio = rf / other,")
+    txt.append("from the medians; \"within noise\" = the goal lies inside the")
+    txt.append("interquartile range of run-by-run paired ratios)")
+    txt.append("")
+    txt.append(ptable)
+    for n in pnotes:
+        txt.append("  note: " + n)
+    for clock, (etable, enotes) in etables:
+        if not etable:
+            continue
+        txt.append("")
+        if clock == "wall":
+            txt.append("Exit cost: process SIGKILLed holding N robust locks, kill -> waitpid")
+            txt.append("returns (median ms; rf with list_limit raised to >= N; glibc only")
+            txt.append("up to mainline's 2048)")
+        else:
+            txt.append("Exit cost by instruction count (QEMU -icount, one vCPU: \"ms\" are")
+            txt.append("millions of guest instructions, \"us\" thousands)")
+        txt.append("")
+        txt.append(etable)
+        for n in enotes:
+            txt.append("  " + n)
+    txt.append("")
+    txt.append("Correctness (observed in the same boot; each case built "
+               "deterministically and SIGKILLed)")
+    txt.append("")
+    txt.append(ctable)
+    txt.append("")
+    for n in CORRECTNESS_NOTES:
+        txt.append("  " + n)
+    txt.append("")
+    counters = one(lines, bench="counters")
+    if counters:
+        txt.append("module counters over the run (before the exit-rate rounds): " +
+                   ", ".join("%s %s" % (k, v) for k, v in counters.items()
+                             if k != "bench"))
+        txt.append("")
+    goals = [(r["name"], x) for r in rows for x in r.get("results", []) if x["goal"]]
+    met = sum(1 for _, x in goals if x["result"].startswith("met"))
+    txt.append("Goals: %d of %d met" % (met, len(goals)))
+    for name, x in goals:
+        txt.append("  %-7s %s, rf %s %s (ratio %.3f)" % (
+            x["result"].split()[0], name, x["label"], goal_text(x["goal"]),
+            x["ratio"]) + (" " + " ".join(x["result"].split()[1:])
+                           if " " in x["result"] else ""))
+    txt.append("")
+    txt.append("charts: " + ", ".join(made))
+    report = "\n".join(txt) + "\n"
+    with open(os.path.join(a.out, "report.txt"), "w") as f:
+        f.write(report)
+    with open(os.path.join(a.out, "report.json"), "w") as f:
+        json.dump(dict(vm=vm, host=host, performance=rows, correctness=crows,
+                       goals=dict(met=met, total=len(goals)), charts=made,
+                       raw=lines), f, indent=1)
+    sys.stdout.write(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1090 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rfbench: robustfutex (rf_mutex through the module) against mainline
+ * (glibc's robust pthread mutex: set_robust_list + futex) on the same
+ * running kernel, with glibc's normal mutex as the floor.
+ *
+ *   rfbench [--quick] [--runs N] [--iters N] [--pin] [--clock C] SUBCOMMAND
+ *
+ *   uncontended [--native]  ns per lock+unlock pair, one thread
+ *   contended               ops/s, 1 2 4 8 threads, one process
+ *   pshared                 ops/s, 2 and 4 processes, memfd mapping
+ *   recovery                kill -> waiter owns the lock (EOWNERDEAD)
+ *   exitrate                fork+exit+waitpid per second, never registered
+ *                           (--pin: on one CPU)
+ *
+ * --clock NAME is recorded with recovery, exitcost and exitrate results:
+ * "icount" when QEMU's clock counts instructions, default "wall".
+ *   exitcost                kill -> waitpid of a process holding N locks
+ *   pairs --impl NAME       one timed-less loop of pairs, for callgrind
+ *
+ * Every result is one JSON object on one line of stdout; progress goes
+ * to stderr.  Iteration counts are fixed (scaled down by --quick or set
+ * by --iters), each measurement is repeated (--runs, default 7) after a
+ * warm-up, and the runs are interleaved across implementations so that
+ * drift on a noisy machine hits them alike.  Nothing here judges: the
+ * numbers go to report.py.
+ *
+ * Built with -DRFBENCH_NATIVE (tests/bench/run does it for the host, which
+ * cannot load the module), lib/rf_mutex.c is compiled into this program
+ * unchanged and the raw layer below replaces lib/rf_raw.c: registering the
+ * thread's list is skipped, and waiting or waking aborts.  Only the
+ * uncontended fast path (which makes no system call) can run that way;
+ * its results say "host native, list registration skipped".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include "robustfutex.h"
+
+#ifdef RFBENCH_NATIVE
+#include "rf_internal.h"
+#endif
+
+#define MAX_RUNS	64
+#define MAX_THREADS	8
+
+enum impl { IMPL_RF, IMPL_GLIBC_ROBUST, IMPL_GLIBC_NORMAL, NR_IMPLS };
+
+static const char *const impl_names[NR_IMPLS] = {
+	[IMPL_RF]		= "rf",
+	[IMPL_GLIBC_ROBUST]	= "glibc-robust",
+	[IMPL_GLIBC_NORMAL]	= "glibc-normal",
+};
+
+static struct {
+	bool quick;
+	bool native;
+	bool pin;		/* exitrate: stay on one CPU */
+	const char *clock;	/* what the guest clock counts, for the record */
+	int runs;
+	long iters;		/* 0: the subcommand's default */
+	int impl;		/* pairs: which one */
+} opt = { .runs = 7, .impl = -1, .clock = "wall" };
+
+/* ---- time, statistics, output ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The value below which @q (0..1) of the sorted @v lie (nearest rank). */
+static double quantile(const double *sorted, int n, double q)
+{
+	int i = (int)(q * n + 0.999999) - 1;
+
+	if (i < 0)
+		i = 0;
+	if (i >= n)
+		i = n - 1;
+	return sorted[i];
+}
+
+static void progress(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# rfbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "rfbench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+/*
+ * One JSON object per line.  j_begin() opens it with "bench", the j_*()
+ * calls add members, j_end() closes and flushes it (before any fork, so
+ * that no child inherits buffered output).
+ */
+static void j_begin(const char *bench)
+{
+	printf("{\"bench\":\"%s\"", bench);
+}
+
+static void j_str(const char *k, const char *v)
+{
+	printf(",\"%s\":\"%s\"", k, v);
+}
+
+static void j_int(const char *k, long long v)
+{
+	printf(",\"%s\":%lld", k, v);
+}
+
+/* "k":{"median":..,"min":..,"max":..,"runs":[..]} in run order. */
+static void j_runs(const char *k, const double *v, int n)
+{
+	double s[MAX_RUNS];
+	int i;
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	printf(",\"%s\":{\"median\":%.6g,\"min\":%.6g,\"max\":%.6g,\"runs\":[",
+	       k, quantile(s, n, 0.5), s[0], s[n - 1]);
+	for (i = 0; i < n; i++)
+		printf("%s%.6g", i ? "," : "", v[i]);
+	printf("]}");
+}
+
+static void j_end(void)
+{
+	printf("}\n");
+	fflush(stdout);
+}
+
+static long iters_or(long def, long quick_def)
+{
+	if (opt.iters)
+		return opt.iters;
+	return opt.quick ? quick_def : def;
+}
+
+/* ---- the three mutexes behind one interface ---- */
+
+struct bm {
+	union {
+		rf_mutex_t rf;
+		pthread_mutex_t pt;
+	};
+	enum impl impl;
+};
+
+/* Initialise a bare mutex of kind @impl at @m (robust: rf and glibc-robust). */
+static int mutex_init(void *m, enum impl impl, bool pshared)
+{
+	if (impl == IMPL_RF) {
+		rf_mutexattr_t a;
+		int r;
+
+		rf_mutexattr_init(&a);
+		rf_mutexattr_setpshared(&a, pshared ? RF_PROCESS_SHARED :
+						      RF_PROCESS_PRIVATE);
+		rf_mutexattr_setrobust(&a, RF_MUTEX_ROBUST);
+		r = rf_mutex_init(m, &a);
+		rf_mutexattr_destroy(&a);
+		return r;
+	} else {
+		pthread_mutexattr_t a;
+		int r;
+
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_setpshared(&a, pshared ?
+					     PTHREAD_PROCESS_SHARED :
+					     PTHREAD_PROCESS_PRIVATE);
+		if (impl == IMPL_GLIBC_ROBUST)
+			pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+		r = pthread_mutex_init(m, &a);
+		pthread_mutexattr_destroy(&a);
+		return r;
+	}
+}
+
+static inline int mutex_lock(void *m, enum impl impl)
+{
+	return impl == IMPL_RF ? rf_mutex_lock(m) : pthread_mutex_lock(m);
+}
+
+static int bm_init(struct bm *b, enum impl impl, bool pshared)
+{
+	b->impl = impl;
+	return mutex_init(b, impl, pshared);
+}
+
+static inline int bm_lock(struct bm *b)
+{
+	return b->impl == IMPL_RF ? rf_mutex_lock(&b->rf) :
+				    pthread_mutex_lock(&b->pt);
+}
+
+static inline int bm_unlock(struct bm *b)
+{
+	return b->impl == IMPL_RF ? rf_mutex_unlock(&b->rf) :
+				    pthread_mutex_unlock(&b->pt);
+}
+
+static inline int bm_consistent(struct bm *b)
+{
+	return b->impl == IMPL_RF ? rf_mutex_consistent(&b->rf) :
+				    pthread_mutex_consistent(&b->pt);
+}
+
+/* The futex word: the first 4 bytes of either kind of mutex. */
+static inline uint32_t word_of(void *m)
+{
+	return __atomic_load_n((uint32_t *)m, __ATOMIC_RELAXED);
+}
+
+static bool module_loaded(void)
+{
+	return access("/sys/module/robustfutex", F_OK) == 0;
+}
+
+static void *map_shared(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap", errno);
+	return p;
+}
+
+/* ---- uncontended ---- */
+
+/* Separate, not inlined: callgrind counts them by name (--toggle-collect). */
+static __attribute__((noinline)) int pairs_rf(rf_mutex_t *m, long n)
+{
+	int err = 0;
+
+	for (long i = 0; i < n; i++) {
+		err |= rf_mutex_lock(m);
+		err |= rf_mutex_unlock(m);
+	}
+	return err;
+}
+
+static __attribute__((noinline)) int pairs_pthread(pthread_mutex_t *m, long n)
+{
+	int err = 0;
+
+	for (long i = 0; i < n; i++) {
+		err |= pthread_mutex_lock(m);
+		err |= pthread_mutex_unlock(m);
+	}
+	return err;
+}
+
+static int pairs(struct bm *b, long n)
+{
+	return b->impl == IMPL_RF ? pairs_rf(&b->rf, n) :
+				    pairs_pthread(&b->pt, n);
+}
+
+static const char *env_name(void)
+{
+#ifdef RFBENCH_NATIVE
+	return "host-native";
+#else
+	return opt.native ? "host-native" : "vm";
+#endif
+}
+
+static int bm_init_bench(struct bm *b, enum impl impl)
+{
+#ifdef RFBENCH_NATIVE
+	/* No device to check: an all-zero rf_mutex_t is a valid default. */
+	if (impl == IMPL_RF) {
+		memset(b, 0, sizeof(*b));
+		b->impl = impl;
+		return 0;
+	}
+#endif
+	return bm_init(b, impl, false);
+}
+
+static void bench_uncontended(void)
+{
+	long n = iters_or(5000000, 500000);
+	static struct bm m[NR_IMPLS] __attribute__((aligned(64)));
+	double ns[NR_IMPLS][MAX_RUNS];
+	bool ok[NR_IMPLS];
+	int i, r;
+
+	for (i = 0; i < NR_IMPLS; i++) {
+		int err = bm_init_bench(&m[i], i);
+
+		/* Registration happens on the first lock: warm up. */
+		ok[i] = !err && !pairs(&m[i], n / 10 + 1);
+		if (!ok[i])
+			progress("uncontended %s: n/a (%s)", impl_names[i],
+				 strerror(err ?: ENODEV));
+	}
+	progress("uncontended: %d runs of %ld pairs", opt.runs, n);
+	for (r = 0; r < opt.runs; r++) {
+		for (i = 0; i < NR_IMPLS; i++) {
+			uint64_t t0;
+
+			if (!ok[i])
+				continue;
+			t0 = now_ns();
+			if (pairs(&m[i], n))
+				die("uncontended lock/unlock", EINVAL);
+			ns[i][r] = (double)(now_ns() - t0) / n;
+		}
+	}
+	for (i = 0; i < NR_IMPLS; i++) {
+		j_begin("uncontended");
+		j_str("impl", impl_names[i]);
+		j_str("env", env_name());
+#ifdef RFBENCH_NATIVE
+		if (i == IMPL_RF)
+			j_str("note", "host native, list registration skipped");
+#endif
+		if (!ok[i]) {
+			j_str("note", opt.native ?
+				      "n/a natively (module required)" :
+				      "n/a (module required)");
+		} else {
+			j_int("pairs", n);
+			j_runs("ns_per_pair", ns[i], opt.runs);
+		}
+		j_end();
+	}
+}
+
+/* One loop for callgrind: rfbench pairs --impl NAME --iters N */
+static void bench_pairs(void)
+{
+	static struct bm m __attribute__((aligned(64)));
+	long n = iters_or(100000, 100000);
+
+	if (opt.impl < 0)
+		die("pairs needs --impl", EINVAL);
+	if (bm_init_bench(&m, opt.impl))
+		die("pairs: init", ENODEV);
+	if (pairs(&m, n))
+		die("pairs: lock/unlock", EINVAL);
+}
+
+/* ---- contended: threads of one process ---- */
+
+/*
+ * The critical section: a few writes to data on another cache line than
+ * the mutex.  Outside it, a little private work, so that the threads do
+ * not only hammer the lock.
+ */
+#define CS_WRITES	4
+#define OUTSIDE_WORK	64
+
+struct shared_data {
+	struct bm m __attribute__((aligned(64)));
+	uint64_t data[CS_WRITES] __attribute__((aligned(64)));
+	int ready __attribute__((aligned(64)));
+	int go;
+	int errors;
+};
+
+static inline void outside_work(unsigned int *seed)
+{
+	unsigned int x = *seed;
+
+	for (int i = 0; i < OUTSIDE_WORK; i++)
+		x = x * 1103515245u + 12345u;
+	*(volatile unsigned int *)seed = x;
+}
+
+static void worker_loop(struct shared_data *s, long n)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)&seed;
+	int err = 0;
+
+	for (long i = 0; i < n; i++) {
+		int r = bm_lock(&s->m);
+
+		if (r)
+			err++;
+		for (int k = 0; k < CS_WRITES; k++)
+			s->data[k]++;
+		if (bm_unlock(&s->m))
+			err++;
+		outside_work(&seed);
+	}
+	if (err)
+		__atomic_fetch_add(&s->errors, err, __ATOMIC_RELAXED);
+}
+
+/* Everyone checks in, then waits for the starting gun. */
+static void start_line(struct shared_data *s)
+{
+	__atomic_fetch_add(&s->ready, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&s->go, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+struct thread_arg {
+	struct shared_data *s;
+	long n;
+};
+
+static void *contended_thread(void *p)
+{
+	struct thread_arg *a = p;
+
+	/* The first lock registers the thread's list: not timed. */
+	if (bm_lock(&a->s->m) || bm_unlock(&a->s->m))
+		__atomic_fetch_add(&a->s->errors, 1, __ATOMIC_RELAXED);
+	start_line(a->s);
+	worker_loop(a->s, a->n);
+	return NULL;
+}
+
+/* One timed run: @nthreads threads share @total operations. */
+static double contended_run(struct shared_data *s, int nthreads, long total)
+{
+	pthread_t th[MAX_THREADS];
+	struct thread_arg a = { s, total / nthreads };
+	uint64_t t0;
+	int i;
+
+	s->ready = s->go = 0;
+	memset(s->data, 0, sizeof(s->data));
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&th[i], NULL, contended_thread, &a))
+			die("pthread_create", EAGAIN);
+	while (__atomic_load_n(&s->ready, __ATOMIC_SEQ_CST) < nthreads)
+		sched_yield();
+	t0 = now_ns();
+	__atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	if (s->data[0] != (uint64_t)a.n * nthreads)
+		__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
+	return (double)a.n * nthreads * 1e9 / (now_ns() - t0);
+}
+
+static void emit_throughput(const char *bench, enum impl i, const char *unit,
+			    int n, long ops, const double *runs, int errors)
+{
+	j_begin(bench);
+	j_str("impl", impl_names[i]);
+	j_int(unit, n);
+	j_int("ops", ops);
+	j_int("cs_writes", CS_WRITES);
+	j_int("outside_work", OUTSIDE_WORK);
+	j_runs("ops_per_s", runs, opt.runs);
+	j_str("exclusion", errors ? "VIOLATED" : "ok");
+	j_end();
+}
+
+static void bench_contended(void)
+{
+	static const int nthreads[] = { 1, 2, 4, 8 };
+	long total = iters_or(1000000, 100000);
+	static struct shared_data s[NR_IMPLS];
+	double ops[NR_IMPLS][MAX_RUNS];
+	unsigned int t;
+	int i, r;
+
+	for (i = 0; i < NR_IMPLS; i++)
+		if (bm_init(&s[i].m, i, false))
+			die("contended: init", ENODEV);
+	for (t = 0; t < sizeof(nthreads) / sizeof(*nthreads); t++) {
+		progress("contended: %d threads, %d runs of %ld ops",
+			 nthreads[t], opt.runs, total);
+		for (i = 0; i < NR_IMPLS; i++) {	/* warm-up */
+			s[i].errors = 0;
+			contended_run(&s[i], nthreads[t], total / 10);
+		}
+		for (r = 0; r < opt.runs; r++)
+			for (i = 0; i < NR_IMPLS; i++)
+				ops[i][r] = contended_run(&s[i], nthreads[t],
+							  total);
+		for (i = 0; i < NR_IMPLS; i++)
+			emit_throughput("contended", i, "threads", nthreads[t],
+					total, ops[i], s[i].errors);
+	}
+}
+
+/* ---- pshared: processes on a memfd mapping ---- */
+
+static double pshared_run(int mfd, int nprocs, long total)
+{
+	struct shared_data *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
+				     MAP_SHARED, mfd, 0);
+	pid_t pid[MAX_THREADS];
+	long n = total / nprocs;
+	uint64_t t0;
+	int i, status;
+
+	if (s == MAP_FAILED)
+		die("mmap memfd", errno);
+	s->ready = s->go = 0;
+	memset(s->data, 0, sizeof(s->data));
+	for (i = 0; i < nprocs; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			die("fork", errno);
+		if (pid[i] == 0) {
+			/* A mapping of its own, at an address of its own. */
+			struct shared_data *c = mmap(NULL, sizeof(*c),
+						     PROT_READ | PROT_WRITE,
+						     MAP_SHARED, mfd, 0);
+
+			if (c == MAP_FAILED)
+				_exit(1);
+			/* Registration (the first lock): not timed. */
+			if (bm_lock(&c->m) || bm_unlock(&c->m))
+				__atomic_fetch_add(&c->errors, 1,
+						   __ATOMIC_RELAXED);
+			start_line(c);
+			worker_loop(c, n);
+			_exit(0);
+		}
+	}
+	while (__atomic_load_n(&s->ready, __ATOMIC_SEQ_CST) < nprocs)
+		sched_yield();
+	t0 = now_ns();
+	__atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < nprocs; i++)
+		if (waitpid(pid[i], &status, 0) < 0 || status)
+			__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
+	t0 = now_ns() - t0;
+	if (s->data[0] != (uint64_t)n * nprocs)
+		__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
+	munmap(s, sizeof(*s));
+	return (double)n * nprocs * 1e9 / t0;
+}
+
+static void bench_pshared(void)
+{
+	static const int nprocs[] = { 2, 4 };
+	long total = iters_or(1000000, 100000);
+	int mfd[NR_IMPLS], errors[NR_IMPLS];
+	double ops[NR_IMPLS][MAX_RUNS];
+	unsigned int p;
+	int i, r;
+
+	for (i = 0; i < NR_IMPLS; i++) {
+		struct shared_data *s;
+
+		mfd[i] = memfd_create("rfbench", MFD_CLOEXEC);
+		if (mfd[i] < 0 || ftruncate(mfd[i], sizeof(*s)))
+			die("memfd", errno);
+		s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED,
+			 mfd[i], 0);
+		if (s == MAP_FAILED || bm_init(&s->m, i, true))
+			die("pshared: init", ENODEV);
+		munmap(s, sizeof(*s));
+	}
+	for (p = 0; p < sizeof(nprocs) / sizeof(*nprocs); p++) {
+		progress("pshared: %d processes, %d runs of %ld ops",
+			 nprocs[p], opt.runs, total);
+		for (i = 0; i < NR_IMPLS; i++)
+			pshared_run(mfd[i], nprocs[p], total / 10);
+		for (r = 0; r < opt.runs; r++)
+			for (i = 0; i < NR_IMPLS; i++)
+				ops[i][r] = pshared_run(mfd[i], nprocs[p],
+							total);
+		for (i = 0; i < NR_IMPLS; i++) {
+			struct shared_data *s = mmap(NULL, sizeof(*s),
+						     PROT_READ, MAP_SHARED,
+						     mfd[i], 0);
+
+			errors[i] = s == MAP_FAILED ? 1 : s->errors;
+			emit_throughput("pshared", i, "processes", nprocs[p],
+					total, ops[i], errors[i]);
+		}
+	}
+}
+
+/* ---- recovery: owner killed, waiter blocked in lock ---- */
+
+/* Is thread @tid of this process asleep (state S)? */
+static bool asleep(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+struct waiter {
+	struct bm *m;
+	sem_t go, done;
+	pid_t tid;
+	int locking;		/* about to call, or in, lock */
+	int ret;
+	uint64_t t_ret;
+	bool stop;
+};
+
+static void *waiter_thread(void *p)
+{
+	struct waiter *w = p;
+
+	w->tid = gettid();
+	for (;;) {
+		sem_wait(&w->go);
+		if (w->stop)
+			return NULL;
+		__atomic_store_n(&w->locking, 1, __ATOMIC_SEQ_CST);
+		w->ret = bm_lock(w->m);
+		w->t_ret = now_ns();
+		__atomic_store_n(&w->locking, 0, __ATOMIC_SEQ_CST);
+		if (w->ret == EOWNERDEAD)
+			bm_consistent(w->m);
+		if (!w->ret || w->ret == EOWNERDEAD)
+			bm_unlock(w->m);
+		sem_post(&w->done);
+	}
+}
+
+/*
+ * One kill: a child takes @m and waits to die; the waiter blocks in lock;
+ * once it sleeps, SIGKILL.  Returns the latency in ns, or -1 (the waiter
+ * did not get EOWNERDEAD).
+ */
+static double recovery_round(struct waiter *w)
+{
+	int pfd[2], status, spins = 0;
+	uint64_t t0;
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd))
+		die("pipe", errno);
+	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		c = bm_lock(w->m) ? 'e' : 'r';
+		if (write(pfd[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1 || c != 'r')
+		die("recovery: child could not lock", EIO);
+	close(pfd[0]);
+	sem_post(&w->go);
+	while (!__atomic_load_n(&w->locking, __ATOMIC_SEQ_CST) ||
+	       !asleep(w->tid)) {
+		if (++spins > 200000)
+			die("recovery: waiter never slept", ETIMEDOUT);
+		usleep(50);
+	}
+	t0 = now_ns();
+	kill(pid, SIGKILL);
+	sem_wait(&w->done);
+	waitpid(pid, &status, 0);
+	if (w->ret != EOWNERDEAD)
+		return -1;
+	return (double)(w->t_ret - t0);
+}
+
+static void emit_latency(const char *bench, enum impl i, double *us, int n,
+			 int failed)
+{
+	double *s = malloc(n * sizeof(*s));
+	int k;
+
+	if (!s)
+		die("malloc", ENOMEM);
+	memcpy(s, us, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	j_begin(bench);
+	j_str("impl", impl_names[i]);
+	j_int("kills", n);
+	j_int("not_eownerdead", failed);
+	j_str("clock", opt.clock);
+	printf(",\"latency_us\":{\"p50\":%.6g,\"p90\":%.6g,\"p99\":%.6g,"
+	       "\"min\":%.6g,\"max\":%.6g,\"samples\":[",
+	       quantile(s, n, 0.5), quantile(s, n, 0.9), quantile(s, n, 0.99),
+	       s[0], s[n - 1]);
+	for (k = 0; k < n; k++)
+		printf("%s%.4g", k ? "," : "", us[k]);
+	printf("]}");
+	j_end();
+	free(s);
+}
+
+static void bench_recovery(void)
+{
+	static const enum impl impls[] = { IMPL_RF, IMPL_GLIBC_ROBUST };
+	enum { NI = 2 };
+	long kills = iters_or(300, 100);
+	struct waiter w[NI];
+	pthread_t th[NI];
+	double *us[NI];
+	int failed[NI] = { 0 }, i, k;
+
+	for (i = 0; i < NI; i++) {
+		struct bm *m = map_shared(sizeof(*m));
+
+		if (bm_init(m, impls[i], true))
+			die("recovery: init", ENODEV);
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].m = m;
+		sem_init(&w[i].go, 0, 0);
+		sem_init(&w[i].done, 0, 0);
+		us[i] = calloc(kills, sizeof(double));
+		if (!us[i] || pthread_create(&th[i], NULL, waiter_thread, &w[i]))
+			die("recovery: setup", ENOMEM);
+	}
+	progress("recovery: %ld kills each, alternating", kills);
+	/* Warm-up: one round each, not counted. */
+	for (i = 0; i < NI; i++)
+		recovery_round(&w[i]);
+	for (k = 0; k < kills; k++) {
+		for (i = 0; i < NI; i++) {
+			double ns = recovery_round(&w[i]);
+
+			if (ns < 0)
+				failed[i]++;
+			us[i][k] = ns < 0 ? 0 : ns / 1000;
+		}
+	}
+	for (i = 0; i < NI; i++) {
+		w[i].stop = true;
+		sem_post(&w[i].go);
+		pthread_join(th[i], NULL);
+		emit_latency("recovery", impls[i], us[i], kills, failed[i]);
+		free(us[i]);
+	}
+}
+
+/* ---- exitrate: processes that never register ---- */
+
+static void bench_exitrate(void)
+{
+	long n = iters_or(1500, 400);
+	double rate[MAX_RUNS];
+	int r, status;
+
+	int cpu = -1;
+
+	if (opt.pin) {
+		cpu_set_t set;
+
+		/* Parent and children on one CPU: no cross-CPU wakeups. */
+		cpu = sched_getcpu();
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity", errno);
+	}
+	progress("exitrate (module %s): %d runs of %ld forks",
+		 module_loaded() ? "loaded" : "unloaded", opt.runs, n);
+	for (long i = 0; i < n / 10; i++) {	/* warm-up */
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, &status, 0);
+	}
+	for (r = 0; r < opt.runs; r++) {
+		uint64_t t0 = now_ns();
+
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				die("fork", errno);
+			if (pid == 0)
+				_exit(0);
+			waitpid(pid, &status, 0);
+		}
+		rate[r] = n * 1e9 / (now_ns() - t0);
+	}
+	j_begin("exitrate");
+	j_str("module", module_loaded() ? "loaded" : "unloaded");
+	j_int("forks", n);
+	j_int("pinned_cpu", cpu);
+	j_str("clock", opt.clock);
+	j_runs("per_s", rate, opt.runs);
+	j_end();
+}
+
+/* ---- exitcost: kill -> waitpid of a process holding N locks ---- */
+
+static const char list_limit_path[] =
+	"/sys/module/robustfutex/parameters/list_limit";
+
+static long read_long(const char *path)
+{
+	char buf[32];
+	long v = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		v = strtol(buf, NULL, 10);
+	}
+	close(fd);
+	return v;
+}
+
+static int write_long(const char *path, long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CLOEXEC), n, ok;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%ld", v);
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+static size_t mutex_size(enum impl i)
+{
+	return i == IMPL_RF ? sizeof(rf_mutex_t) : sizeof(pthread_mutex_t);
+}
+
+/* Arrays of bare mutexes, @n of kind @i at @base. */
+static void *mutex_at(void *base, enum impl i, long k)
+{
+	return (char *)base + k * mutex_size(i);
+}
+
+static void init_array(void *base, enum impl i, long n)
+{
+	for (long k = 0; k < n; k++)
+		if (mutex_init(mutex_at(base, i, k), i, true))
+			die("exitcost: init", ENODEV);
+}
+
+static int lock_array(void *base, enum impl i, long n)
+{
+	for (long k = 0; k < n; k++) {
+		int r = mutex_lock(mutex_at(base, i, k), i);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static long count_owner_died(void *base, enum impl i, long n)
+{
+	long c = 0;
+
+	for (long k = 0; k < n; k++)
+		c += !!(word_of(mutex_at(base, i, k)) & RF_FUTEX_OWNER_DIED);
+	return c;
+}
+
+static void bench_exitcost(void)
+{
+	static const long rf_n[] = { 1, 10, 100, 1000, 10000, 100000 };
+	static const long glibc_n[] = { 1, 10, 100, 1000, 2048 };
+	long max_n = opt.iters ? opt.iters : 100000;
+	int reps = opt.runs;
+	long old_limit = read_long(list_limit_path);
+	double ms[MAX_RUNS];
+	int i;
+
+	if (old_limit < 0)
+		die("exitcost: module parameter list_limit", ENOENT);
+	if (write_long(list_limit_path, max_n > old_limit ? max_n : old_limit))
+		die("exitcost: raise list_limit", EPERM);
+	for (i = 0; i < 2; i++) {
+		enum impl impl = i ? IMPL_GLIBC_ROBUST : IMPL_RF;
+		const long *ns = i ? glibc_n : rf_n;
+		int nn = i ? 5 : 6;
+
+		for (int j = 0; j < nn && ns[j] <= max_n; j++) {
+			long n = ns[j], recovered = 0;
+			void *base = map_shared(n * mutex_size(impl));
+
+			progress("exitcost: %s holding %ld, %d runs",
+				 impl_names[impl], n, reps);
+			for (int r = 0; r < reps; r++) {
+				int pfd[2], status;
+				uint64_t t0;
+				pid_t pid;
+				char c;
+
+				init_array(base, impl, n);
+				if (pipe(pfd))
+					die("pipe", errno);
+				pid = fork();
+				if (pid < 0)
+					die("fork", errno);
+				if (pid == 0) {
+					c = lock_array(base, impl, n) ? 'e' : 'r';
+					if (write(pfd[1], &c, 1) != 1)
+						_exit(1);
+					for (;;)
+						pause();
+				}
+				close(pfd[1]);
+				if (read(pfd[0], &c, 1) != 1 || c != 'r')
+					die("exitcost: child could not lock",
+					    EIO);
+				close(pfd[0]);
+				t0 = now_ns();
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				ms[r] = (now_ns() - t0) / 1e6;
+				recovered = count_owner_died(base, impl, n);
+			}
+			j_begin("exitcost");
+			j_str("impl", impl_names[impl]);
+			j_int("locks", n);
+			j_int("recovered", recovered);
+			j_str("clock", opt.clock);
+			if (impl == IMPL_RF)
+				j_int("list_limit", read_long(list_limit_path));
+			j_runs("ms", ms, reps);
+			j_end();
+			munmap(base, n * mutex_size(impl));
+		}
+	}
+	write_long(list_limit_path, old_limit);
+}
+
+/* ---- host native: the raw layer without the module ---- */
+
+#ifdef RFBENCH_NATIVE
+/*
+ * Replaces lib/rf_raw.c.  Registration "succeeds" without a device (the
+ * list is never walked: no thread dies here); anything that would need
+ * the module for real stops the program.
+ */
+RF_HIDDEN int rfi_set_list(int index, void *head, int width, int protocol)
+{
+	return 0;
+}
+
+RF_HIDDEN int rfi_remove_list(int index)
+{
+	return 0;
+}
+
+RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
+		       clockid_t clk, const struct timespec *abstime)
+{
+	fprintf(stderr, "rfbench: native build cannot wait (no module)\n");
+	abort();
+}
+
+RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags)
+{
+	fprintf(stderr, "rfbench: native build cannot wake (no module)\n");
+	abort();
+}
+
+RF_HIDDEN int rfi_fd(void)
+{
+	return -ENODEV;
+}
+#endif
+
+/* ---- main ---- */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: rfbench [--quick] [--runs N] [--iters N] [--native] [--pin]\n"
+		"               [--clock wall|icount]\n"
+		"               [--impl rf|glibc-robust|glibc-normal]\n"
+		"               uncontended|contended|pshared|recovery|exitrate|exitcost|pairs\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+		bool module;	/* needs /dev/robustfutex */
+	} cmds[] = {
+		{ "uncontended", bench_uncontended, false },
+		{ "pairs", bench_pairs, false },
+		{ "contended", bench_contended, true },
+		{ "pshared", bench_pshared, true },
+		{ "recovery", bench_recovery, true },
+		{ "exitrate", bench_exitrate, false },
+		{ "exitcost", bench_exitcost, true },
+	};
+	const char *cmd = NULL;
+	unsigned int c;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			opt.quick = true;
+		} else if (!strcmp(argv[i], "--native")) {
+			opt.native = true;
+		} else if (!strcmp(argv[i], "--pin")) {
+			opt.pin = true;
+		} else if (!strcmp(argv[i], "--clock") && i + 1 < argc) {
+			opt.clock = argv[++i];
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			opt.runs = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
+			opt.iters = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--impl") && i + 1 < argc) {
+			i++;
+			for (opt.impl = NR_IMPLS - 1; opt.impl >= 0; opt.impl--)
+				if (!strcmp(argv[i], impl_names[opt.impl]))
+					break;
+			if (opt.impl < 0)
+				usage();
+		} else if (argv[i][0] != '-' && !cmd) {
+			cmd = argv[i];
+		} else {
+			usage();
+		}
+	}
+	if (!cmd || opt.runs < 1 || opt.runs > MAX_RUNS || opt.iters < 0)
+		usage();
+	/* The library's one-line warning would say what n/a already says. */
+	setenv("RF_QUIET", "1", 0);
+	for (c = 0; c < sizeof(cmds) / sizeof(*cmds); c++) {
+		if (strcmp(cmd, cmds[c].name))
+			continue;
+#ifdef RFBENCH_NATIVE
+		if (cmds[c].module)
+			die(cmd, ENODEV);
+#else
+		if (cmds[c].module && access(RF_DEVICE_PATH, F_OK))
+			die(RF_DEVICE_PATH " (load the module)", ENODEV);
+#endif
+		cmds[c].fn();
+		return 0;
+	}
+	usage();
+	return 2;
+}
