@@ -36,12 +36,13 @@ step() {
 
 # The module's references are dropped after an RCU grace period: an
 # rmmod right after a registered process exits may find it busy.
+# The control tool (lib/rfctl.c, libkmod) does the loading and unloading.
 unload() {
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		rmmod robustfutex 2>/dev/null && return 0
+		/rf/bin/rfctl unload >/dev/null 2>&1 && return 0
 		sleep 0.5
 	done
-	rmmod robustfutex
+	/rf/bin/rfctl unload
 }
 
 # vm-run boots QEMU with -accel tcg; say otherwise only if it is not so.
@@ -98,7 +99,8 @@ while [ $r -lt $rounds ]; do
 	step "exit rate, module unloaded (round $r/$rounds)"
 	if unload; then
 		run $b/rfbench $quick --pin --runs $runs --clock $clock exitrate
-		modprobe robustfutex || { echo "# guest: modprobe failed" >&2; rc=1; }
+		/rf/bin/rfctl load >/dev/null ||
+			{ echo "# guest: rfctl load failed" >&2; rc=1; }
 	else
 		echo "# guest: rmmod failed, no unloaded measurement" >&2
 		rc=1
