@@ -237,7 +237,7 @@ static inline void rf_dequeue(struct rf_tls *self, struct rf_node *n)
 static void rf_destructor(void *arg)
 {
 	struct rf_tls *self = arg;
-	struct rf_node *n;
+	struct rf_node *n, *next;
 	pid_t tid = self->tid;
 
 	if (!self->registered)
@@ -246,10 +246,17 @@ static void rf_destructor(void *arg)
 	    ++self->exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
 	    !pthread_setspecific(rf_key, self))
 		return;
-	for (n = self->head.next; n != rf_head_node(self); n = n->next) {
+	for (n = self->head.next; n != rf_head_node(self); n = next) {
 		struct rf_mutex_impl *m = (struct rf_mutex_impl *)
 			((char *)n - offsetof(struct rf_mutex_impl, node));
 		uint32_t v = rf_load(&m->word);
+
+		/*
+		 * Once marked and woken, the mutex is the waiter's: it links
+		 * the node into its own list.  Step past it first, as the
+		 * kernel's walk does.
+		 */
+		next = n->next;
 
 		while ((v & TID) == (uint32_t)tid) {
 			if (rf_cas(&m->word, &v, (v & W) | OD)) {

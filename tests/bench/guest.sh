@@ -3,30 +3,21 @@
 # with mainline, then the benchmarks.  JSON lines go to stdout, one
 # progress line per step to stderr.
 #
-#   sh /rf/bench/guest.sh [--quick] [--icount]
+#   sh /rf/bench/guest.sh [--quick]
 #
-# --icount: QEMU runs with -icount (the guest clock counts instructions,
-# one vCPU), so only what wall-clock noise spoils is run, tagged with
-# that clock: recovery latency, exit cost and the exit rate.  The unloaded exit-rate
-# measurement needs
-# `rmmod robustfutex`; it alternates with loaded ones (loaded, unloaded,
-# loaded, ...) so that drift hits both alike, and the module is loaded
-# again at the end.
+# The unloaded exit-rate measurement needs the module unloaded; it
+# alternates with loaded ones (loaded, unloaded, loaded, ...) so that drift
+# hits both alike, and the module is loaded again at the end.
 b=/rf/bench
 quick= clock=wall mode=qemu-tcg
 rounds=8 runs=3
 for a in "$@"; do
 	case "$a" in
 	--quick)	quick=--quick; rounds=4 ;;
-	--icount)	clock=icount; mode=qemu-tcg-icount ;;
 	*)		echo "guest.sh: unknown option $a" >&2; exit 2 ;;
 	esac
 done
-if [ $clock = icount ]; then
-	steps=$((3 + 2 * rounds))
-else
-	steps=$((7 + 2 * rounds))
-fi
+steps=$((7 + 2 * rounds))
 n=0
 
 step() {
@@ -59,32 +50,25 @@ run() {
 	"$@" || { echo "# guest: FAILED ($?): $*" >&2; rc=1; }
 }
 
-if [ $clock = wall ]; then
-	step "compare: mainline vs rf, owner-death scenarios"
-	run $b/compare
-	step "uncontended lock+unlock"
-	run $b/rfbench $quick uncontended
-	step "contended, threads"
-	run $b/rfbench $quick contended
-	step "pshared, processes"
-	run $b/rfbench $quick pshared
-	step "recovery latency"
-	run $b/rfbench $quick --clock $clock recovery
-	step "exit cost vs locks held"
-	run $b/rfbench $quick --clock $clock exitcost
+step "compare: mainline vs rf, owner-death scenarios"
+run $b/compare
+step "uncontended lock+unlock"
+run $b/rfbench $quick uncontended
+step "contended, threads"
+run $b/rfbench $quick contended
+step "pshared, processes"
+run $b/rfbench $quick pshared
+step "recovery latency"
+run $b/rfbench $quick --clock $clock recovery
+step "exit cost vs locks held"
+run $b/rfbench $quick --clock $clock exitcost
 
-	# What the module counted (rmmod below resets the counters).
-	printf '{"bench":"counters"'
-	for c in /sys/kernel/robustfutex/*; do
-		printf ',"%s":%s' "$(basename "$c")" "$(cat "$c")"
-	done
-	printf '}\n'
-else
-	step "recovery latency (instruction clock)"
-	run $b/rfbench $quick --clock $clock recovery
-	step "exit cost vs locks held (instruction clock)"
-	run $b/rfbench $quick --clock $clock exitcost
-fi
+# What the module counted (rmmod below resets the counters).
+printf '{"bench":"counters"'
+for c in /sys/kernel/robustfutex/*; do
+	printf ',"%s":%s' "$(basename "$c")" "$(cat "$c")"
+done
+printf '}\n'
 
 # Not counted: the first forks after boot or after other benchmarks run
 # measurably slower, even by instruction count.
