@@ -33,6 +33,25 @@ static inline pid_t rf_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/* Is thread @tid of this process asleep (state S in /proc)? */
+static inline int rf_thread_asleep(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
 /* Read a counter from /sys/kernel/robustfutex/NAME; -1 if unreadable. */
 static inline long long rf_stat(const char *name)
 {

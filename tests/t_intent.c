@@ -121,25 +121,6 @@ static void *waiter_fn(void *arg)
 	return NULL;
 }
 
-/* Is thread @tid asleep (state S)? */
-static int asleep(pid_t tid)
-{
-	char path[64], buf[256], *p;
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[2] == 'S';
-}
-
 static void run_window(struct __test_metadata *_metadata,
 		       const struct window *win)
 {
@@ -165,9 +146,9 @@ static void run_window(struct __test_metadata *_metadata,
 	if (w.val != s->lock.word)	/* the waiter slept on an older value */
 		s->lock.word = w.val;
 	pthread_create(&th, NULL, waiter_fn, &w);
-	for (i = 0; i < 1000 && !(w.tid && asleep(w.tid)); i++)
+	for (i = 0; i < 1000 && !(w.tid && rf_thread_asleep(w.tid)); i++)
 		usleep(2000);
-	ASSERT_TRUE(asleep(w.tid)) TH_LOG("waiter never slept");
+	ASSERT_TRUE(rf_thread_asleep(w.tid)) TH_LOG("waiter never slept");
 	s->lock.word = subst(win->word, tid);
 	if (win->before_kill != KEEP)
 		s->lock.word = subst(win->before_kill, tid);
@@ -373,7 +354,7 @@ TEST(cross_process_memfd)
 		w.val = s->lock.word;
 		w.flags = RF_WAIT_SHARED | (k ? RF_WAIT_RECOVER : 0);
 		pthread_create(&th, NULL, waiter_fn, &w);
-		for (i = 0; i < 1000 && !(w.tid && asleep(w.tid)); i++)
+		for (i = 0; i < 1000 && !(w.tid && rf_thread_asleep(w.tid)); i++)
 			usleep(2000);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);

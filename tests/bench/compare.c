@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "../rf_test.h"
 #include "robustfutex.h"
 
 #define OD		RF_FUTEX_OWNER_DIED
@@ -429,25 +430,6 @@ static void *lw_waiter(void *arg)
 	return NULL;
 }
 
-/* Is thread @tid of this process asleep (state S)? */
-static bool asleep(pid_t tid)
-{
-	char path[64], buf[256], *p;
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 static bool wait_done(sem_t *sem, long ms)
 {
 	struct timespec ts;
@@ -493,7 +475,7 @@ static void lost_wakeup(enum impl impl, enum lw_step step)
 		die("pthread_create", EAGAIN);
 	for (i = 0; i < 10000; i++) {
 		if (__atomic_load_n(&s->locking, __ATOMIC_SEQ_CST) &&
-		    asleep(s->tid))
+		    rf_thread_asleep(s->tid))
 			break;
 		usleep(500);
 	}

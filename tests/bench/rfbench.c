@@ -50,6 +50,7 @@
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include "../rf_test.h"
 #include "robustfutex.h"
 
 #ifdef RFBENCH_NATIVE
@@ -614,25 +615,6 @@ static void bench_pshared(void)
 
 /* ---- recovery: owner killed, waiter blocked in lock ---- */
 
-/* Is thread @tid of this process asleep (state S)? */
-static bool asleep(pid_t tid)
-{
-	char path[64], buf[256], *p;
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 struct waiter {
 	struct bm *m;
 	sem_t go, done;
@@ -694,7 +676,7 @@ static double recovery_round(struct waiter *w)
 	close(pfd[0]);
 	sem_post(&w->go);
 	while (!__atomic_load_n(&w->locking, __ATOMIC_SEQ_CST) ||
-	       !asleep(w->tid)) {
+	       !rf_thread_asleep(w->tid)) {
 		if (++spins > 200000)
 			die("recovery: waiter never slept", ETIMEDOUT);
 		usleep(50);
