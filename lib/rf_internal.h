@@ -18,6 +18,7 @@ RF_HIDDEN int rfi_remove_list(int index);
 RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
 		       clockid_t clk, const struct timespec *abstime);
 RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags);
+RF_HIDDEN int rfi_get_owner(void);
 /* The device fd (opened on first use), or -errno. */
 RF_HIDDEN int rfi_fd(void);
 

@@ -12,7 +12,13 @@
  * stores need no atomics, only compiler ordering (rf_barrier()).
  *
  * Uncontended lock and unlock are three atomics and no system call:
- * CAS(0 -> tid), fetch_or(RF_RELEASING), xchg(0).
+ * CAS(0 -> owner), fetch_or(RF_RELEASING), xchg(0).
+ *
+ * The owner field of the word holds the thread's owner ID from the module
+ * (RF_IOC_GET_OWNER), not its TID: an ID means the same thing in every
+ * PID namespace and names no other thread while this one lives, so the
+ * module can tell exactly whether the owner of a word is dead
+ * (docs/identity.md).  A thread fetches it on its first lock.
  */
 #include <errno.h>
 #include <limits.h>
@@ -69,13 +75,13 @@ struct rf_head {
 
 struct rf_tls {
 	struct rf_head head;
-	pid_t tid;		/* cached gettid(), 0 = not yet */
+	uint32_t owner;		/* owner ID from the module, 0 = not yet */
 	int slot;		/* module slot, valid if registered */
 	bool registered;
 	unsigned char exit_round;
 };
 
-/* All zero at thread start: not registered, TID unknown. */
+/* All zero at thread start: not registered, no owner ID yet. */
 static __thread struct rf_tls rf_self;
 static pthread_once_t rf_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rf_key;
@@ -138,15 +144,15 @@ static inline int rf_wflags(uint32_t kind)
 static void rf_destructor(void *arg);
 
 /*
- * fork() does not inherit module registrations, and the child has a new
- * TID: start the child's only thread from scratch.  The mutexes on the
+ * fork() does not inherit module registrations, and the child's thread
+ * needs an owner ID of its own: start it from scratch.  The mutexes on the
  * list are the parent's (or copies of them), not the child's.
  */
 static void rf_atfork_child(void)
 {
 	struct rf_tls *self = &rf_self;
 
-	self->tid = 0;
+	self->owner = 0;
 	self->head.next = rf_head_node(self);
 	self->head.pending = NULL;
 	self->registered = false;
@@ -159,14 +165,31 @@ static void rf_init_once(void)
 		rf_key_err = pthread_atfork(NULL, NULL, rf_atfork_child);
 }
 
-static inline pid_t rf_tid(struct rf_tls *self)
+/* This thread's owner ID, fetched on first use; 0 and @err on failure. */
+static uint32_t rf_owner_slow(struct rf_tls *self, int *err)
 {
-	if (__builtin_expect(!self->tid, 0)) {
-		/* The atfork handler must exist before a TID is cached. */
-		pthread_once(&rf_once, rf_init_once);
-		self->tid = gettid();
+	int id;
+
+	/* The atfork handler must exist before an ID is cached. */
+	pthread_once(&rf_once, rf_init_once);
+	if (rf_key_err) {
+		*err = rf_key_err;
+		return 0;
 	}
-	return self->tid;
+	id = rfi_get_owner();
+	if (id < 0) {
+		*err = -id;
+		return 0;
+	}
+	self->owner = id;
+	return id;
+}
+
+static inline uint32_t rf_owner(struct rf_tls *self, int *err)
+{
+	if (__builtin_expect(!self->owner, 0))
+		return rf_owner_slow(self, err);
+	return self->owner;
 }
 
 /* Register this thread's list with the module (first robust lock). */
@@ -238,7 +261,7 @@ static void rf_destructor(void *arg)
 {
 	struct rf_tls *self = arg;
 	struct rf_node *n, *next;
-	pid_t tid = self->tid;
+	uint32_t owner = self->owner;
 
 	if (!self->registered)
 		return;
@@ -258,7 +281,7 @@ static void rf_destructor(void *arg)
 		 */
 		next = n->next;
 
-		while ((v & TID) == (uint32_t)tid) {
+		while ((v & TID) == owner) {
 			if (rf_cas(&m->word, &v, (v & W) | OD)) {
 				if (v & W)
 					rfi_wake(&m->word, 1,
@@ -282,15 +305,18 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 	struct rf_tls *self = rf_tls();
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
 	uint32_t v, nv;
-	bool robust, slept = false;
-	pid_t tid;
-	int ret, r;
+	bool robust, slept = false, asked = false;
+	uint32_t me;
+	int ret = 0, r, wflags;
 
 	if (!rf_kind_valid(kind))
 		return EINVAL;
-	tid = rf_tid(self);
+	me = rf_owner(self, &ret);
+	if (!me)
+		return ret;
 	v = rf_load(&m->word);
-	if ((v & TID) == (uint32_t)tid) {
+	/* With RF_RELEASING set the word is not ours: we are not unlocking. */
+	if ((v & (TID | R)) == me) {
 		switch (kind & K_TYPE) {
 		case RF_MUTEX_ERRORCHECK:
 			return EDEADLK;
@@ -311,6 +337,13 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 			return ret;
 		rf_set_pending(self, &m->node);
 	}
+	/*
+	 * Ask the module to recover the word if its owner is dead: a release
+	 * cut short is finished for every mutex; a robust one whose owner
+	 * died holding it is marked OWNER_DIED (a stalled one stays locked).
+	 */
+	wflags = rf_wflags(kind) | RF_WAIT_RECOVER |
+		 (robust ? RF_WAIT_OWNER_DIED : 0);
 	for (;;) {
 		if ((v & TID) == NOTREC) {
 			ret = ENOTRECOVERABLE;
@@ -324,13 +357,26 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 			 * (the unlock's xchg cleared it).
 			 */
 			ret = v & OD ? EOWNERDEAD : 0;
-			nv = (uint32_t)tid | (v & W) | (slept ? W : 0);
+			nv = me | (v & W) | (slept ? W : 0);
 			if (rf_cas(&m->word, &v, nv))
 				break;
 			continue;
 		}
 		/* Owned, or being released. */
 		if (mode == RF_TRY) {
+			/*
+			 * A release whose releaser died stays cut short: ask
+			 * the module once, without sleeping.
+			 */
+			if ((v & R) && !asked) {
+				asked = true;
+				r = rfi_wait(&m->word, v, wflags | RF_WAIT_TRY,
+					     clk, NULL);
+				if (r > 0 || r == -EAGAIN) {
+					v = rf_load(&m->word);
+					continue;
+				}
+			}
 			ret = EBUSY;
 			goto fail;
 		}
@@ -351,9 +397,7 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 				continue;
 			v |= W;
 		}
-		/* A word tid|RF_RELEASING may belong to a dead releaser. */
-		r = rfi_wait(&m->word, v, rf_wflags(kind) |
-			     (v & R ? RF_WAIT_RECOVER : 0), clk, abstime);
+		r = rfi_wait(&m->word, v, wflags, clk, abstime);
 		slept = true;
 		if (r < 0 && r != -EAGAIN && r != -EINTR) {
 			ret = -r;
@@ -418,7 +462,7 @@ RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
 
 	if (!rf_kind_valid(kind))
 		return EINVAL;
-	if ((rf_load(&m->word) & TID) != (uint32_t)rf_tid(self))
+	if (!self->owner || (rf_load(&m->word) & TID) != self->owner)
 		return EPERM;
 	if ((kind & K_TYPE) == RF_MUTEX_RECURSIVE && m->count > 1) {
 		m->count--;
@@ -433,7 +477,7 @@ RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
 	}
 	if (robust)
 		rf_set_pending(self, (char *)&m->node + RF_PENDING_UNLOCK);
-	/* Intent: from here a death leaves tid|R, never a write. */
+	/* Intent: from here a death leaves owner|R, never a write. */
 	__atomic_fetch_or(&m->word, R, __ATOMIC_SEQ_CST);
 	if (robust)
 		rf_dequeue(self, &m->node);
@@ -453,7 +497,7 @@ RF_EXPORT int rf_mutex_consistent(rf_mutex_t *mu)
 
 	if (!rf_kind_valid(kind) || (kind & K_STALLED) || !m->inconsistent)
 		return EINVAL;
-	if ((rf_load(&m->word) & TID) != (uint32_t)rf_tid(rf_tls()))
+	if (!rf_tls()->owner || (rf_load(&m->word) & TID) != rf_tls()->owner)
 		return EPERM;
 	m->inconsistent = 0;
 	return 0;

@@ -119,7 +119,8 @@ RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
 	};
 	int ret;
 
-	if (flags & ~(RF_WAIT_SHARED | RF_WAIT_RECOVER))
+	if (flags & ~(RF_WAIT_SHARED | RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED |
+		      RF_WAIT_TRY))
 		return -EINVAL;
 	if (abstime) {
 		if (clk == CLOCK_REALTIME)
@@ -138,7 +139,8 @@ RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
 	ret = rf_ioctl(RF_IOC_WAIT, &w);
 	if (ret < 0)
 		return ret;
-	return w.result == RF_RESULT_RECOVERED ? RF_RESULT_RECOVERED : 0;
+	return w.result == RF_RESULT_RECOVERED ||
+	       w.result == RF_RESULT_OWNER_DIED ? (int)w.result : 0;
 }
 
 RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags)
@@ -153,6 +155,14 @@ RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags)
 	if (nr < 1 || (flags & ~RF_WAIT_SHARED))
 		return -EINVAL;
 	return rf_ioctl(RF_IOC_WAKE, &w);
+}
+
+RF_HIDDEN int rfi_get_owner(void)
+{
+	struct rf_owner o = { .size = sizeof(o) };
+	int ret = rf_ioctl(RF_IOC_GET_OWNER, &o);
+
+	return ret < 0 ? ret : (int)o.id;
 }
 
 /* Public entry points: the same, exported. */
@@ -213,4 +223,9 @@ RF_EXPORT int rf_futex_wait(uint32_t *uaddr, uint32_t val, int flags,
 RF_EXPORT int rf_futex_wake(uint32_t *uaddr, int nr, int flags)
 {
 	return rfi_wake(uaddr, nr, flags);
+}
+
+RF_EXPORT int rf_owner_id(void)
+{
+	return rfi_get_owner();
 }

@@ -182,7 +182,6 @@ static void print_info(void)
 	printf("limit.max_lists: %u\n", info.max_lists);
 	printf("limit.list_limit: %u\n", info.list_limit);
 	printf("limit.max_threads: %u\n", info.max_threads);
-	printf("limit.max_records: %u\n", info.max_records);
 	printf("nr_threads: %u\n", info.nr_threads);
 	printf("flags: %#x\n", info.flags);
 }

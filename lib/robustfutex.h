@@ -98,14 +98,25 @@ int rf_info(struct rf_info *info);
  * Futex-compatible wait on a 32-bit word, through the module so that
  * recovery can wake the waiter: sleep while *@uaddr == @val.
  * @flags: RF_WAIT_SHARED (the word may be in memory shared with other
- * processes; wakers must pass the same flag) and RF_WAIT_RECOVER (if @val
- * is tid|RF_RELEASING and that releaser is dead, make the word unlocked).
+ * processes; wakers must pass the same flag), and for words of the intent
+ * protocol, whose owner field holds an owner ID (rf_owner_id()):
+ *   RF_WAIT_RECOVER	if the owner in @val is dead and @val has
+ *			RF_RELEASING (a release cut short), make the word
+ *			unlocked; while the owner lives, sleep, and wake also
+ *			when it exits or execs
+ *   RF_WAIT_OWNER_DIED	(with RECOVER) if the owner is dead and @val has no
+ *			RF_RELEASING, mark the word OWNER_DIED, as the exit
+ *			walk would
+ *   RF_WAIT_TRY	(with RECOVER) never sleep: -EBUSY if nothing was
+ *			recovered
  * @abstime: absolute timeout on @clk (CLOCK_MONOTONIC or CLOCK_REALTIME),
  * or NULL to wait forever (@clk is then ignored).
  * Returns 0 (woken, possibly spuriously), RF_RESULT_RECOVERED (the word
- * was recovered: it is now unlocked), -EAGAIN (*uaddr != val), -ETIMEDOUT,
- * -EINTR (signal), -EINVAL (bad address, flags, clock or tv_nsec), -EFAULT,
- * -ENODEV.  A negative tv_sec times out at once, as in glibc.
+ * is now unlocked, WAITERS kept), RF_RESULT_OWNER_DIED (the word is now
+ * OWNER_DIED, WAITERS kept), -EAGAIN (*uaddr != val), -EBUSY (RF_WAIT_TRY),
+ * -ETIMEDOUT, -EINTR (signal), -EINVAL (bad address, flags, clock or
+ * tv_nsec), -EFAULT, -ENODEV.  A negative tv_sec times out at once, as in
+ * glibc.
  */
 int rf_futex_wait(uint32_t *uaddr, uint32_t val, int flags, clockid_t clk,
 		  const struct timespec *abstime);
@@ -117,6 +128,17 @@ int rf_futex_wait(uint32_t *uaddr, uint32_t val, int flags, clockid_t clk,
  * -EFAULT, -ENODEV.
  */
 int rf_futex_wake(uint32_t *uaddr, int nr, int flags);
+
+/*
+ * The calling thread's owner ID: the value its intent-protocol words hold
+ * in their owner field (RF_OWNER_MASK bits).  The first call registers the
+ * thread with the module; the ID is the thread's until it exits or execs,
+ * is the same seen from any PID namespace, and names no other thread
+ * while this one lives.  Returns the ID (> 0) or -ENOSPC (too many
+ * registered threads), -ENOMEM, -EAGAIN (an exec is being processed),
+ * -ENODEV.
+ */
+int rf_owner_id(void);
 
 /* ---------------------------------------------------------------------- */
 /* Robust mutexes.  All functions return 0 or a positive errno.            */
@@ -131,8 +153,9 @@ int rf_futex_wake(uint32_t *uaddr, int nr, int flags);
  *	bit 31		RF_FUTEX_WAITERS
  *	bit 30		RF_FUTEX_OWNER_DIED
  *	bit 29		RF_RELEASING (an unlock is in progress)
- *	bits 0..28	owner TID; RF_TID_MASK itself (no real TID is that
- *			large) marks a permanently unusable mutex
+ *	bits 0..28	owner: the owning thread's owner ID (rf_owner_id(),
+ *			not its TID); RF_OWNER_MASK itself (never an ID)
+ *			marks a permanently unusable mutex
  *			(RF_MUTEX_NOTRECOVERABLE_WORD).
  * An all-zero rf_mutex_t (RF_MUTEX_INITIALIZER) is an unlocked, robust,
  * process-private RF_MUTEX_DEFAULT mutex.
@@ -148,7 +171,7 @@ typedef union rf_mutexattr {
 } rf_mutexattr_t;
 
 #define RF_MUTEX_INITIALIZER	{ { 0 } }
-#define RF_MUTEX_NOTRECOVERABLE_WORD	RF_TID_MASK
+#define RF_MUTEX_NOTRECOVERABLE_WORD	RF_OWNER_MASK
 
 /* Types (rf_mutexattr_settype). */
 #define RF_MUTEX_NORMAL		0
@@ -195,9 +218,9 @@ int rf_mutex_init(rf_mutex_t *m, const rf_mutexattr_t *attr);
  *	EDEADLK		RF_MUTEX_ERRORCHECK, already held by the caller
  *	EAGAIN		RF_MUTEX_RECURSIVE, recursion count would overflow
  *	EINVAL		not an initialised mutex
- *	ENODEV, ENOSPC, ENOMEM	the thread's robust list could not be
- *			registered (first lock of a robust mutex), or the
- *			module is needed to wait and cannot be opened
+ *	ENODEV, ENOSPC, ENOMEM	the thread's owner ID or robust list could
+ *			not be obtained from the module (first lock), or
+ *			the module is needed to wait and cannot be opened
  * An RF_MUTEX_NORMAL mutex locked twice by its owner deadlocks, as POSIX
  * specifies.  Never returns EINTR.
  */
@@ -206,7 +229,8 @@ int rf_mutex_lock(rf_mutex_t *m);
 /*
  * As rf_mutex_lock(), but never blocks: EBUSY if held by another thread
  * (or by the caller, for RF_MUTEX_NORMAL; RF_MUTEX_ERRORCHECK gives
- * EDEADLK and RF_MUTEX_RECURSIVE counts one more, as glibc does).
+ * EDEADLK and RF_MUTEX_RECURSIVE counts one more, as glibc does).  A mutex
+ * whose last owner died in the middle of unlocking it is taken (0).
  */
 int rf_mutex_trylock(rf_mutex_t *m);
 

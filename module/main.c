@@ -51,7 +51,6 @@ MODULE_PARM_DESC(name, desc " (" __stringify(min) ".." __stringify(max) \
 RF_PARAM(max_lists, 16, 1, RF_MAX_LISTS_HARD, "list slots per thread");
 RF_PARAM(list_limit, 2048, 1, RF_LIST_LIMIT_HARD, "entries walked per list");
 RF_PARAM(max_threads, 65536, 1, 4194304, "registered threads, system wide");
-RF_PARAM(max_records, 1024, 1, 1048576, "recovery records, system wide");
 
 atomic64_t rf_stats[RF_NR_STATS];
 const char * const rf_stat_names[RF_NR_STATS] = {
@@ -62,9 +61,9 @@ const char * const rf_stat_names[RF_NR_STATS] = {
 	[RF_STAT_FAULTS]		= "faults",
 	[RF_STAT_CYCLES]		= "cycles",
 	[RF_STAT_WAKES]			= "wakes",
-	[RF_STAT_RECORDS]		= "records",
+	[RF_STAT_CUT_RELEASES]		= "cut_releases",
 	[RF_STAT_RECOVERIES]		= "recoveries",
-	[RF_STAT_RECORDS_DROPPED]	= "records_dropped",
+	[RF_STAT_OWNER_WAKES]		= "owner_wakes",
 };
 
 /*
@@ -119,7 +118,7 @@ static long rf_ioctl_info(void __user *uarg)
 	info.max_lists = READ_ONCE(rf_max_lists);
 	info.list_limit = READ_ONCE(rf_list_limit);
 	info.max_threads = READ_ONCE(rf_max_threads);
-	info.max_records = READ_ONCE(rf_max_records);
+	/* max_records stays 0: since ABI 2 recovery keeps no records. */
 	info.nr_threads = rf_nr_threads();
 	return rf_copy_out(uarg, &info, sizeof(info));
 }
@@ -160,6 +159,9 @@ static long rf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(RF_IOC_WAKE):
 		return RF_CALL(struct rf_wake, RF_WAKE_SIZE_VER0,
 			       rf_ioctl_wake, uarg);
+	case _IOC_NR(RF_IOC_GET_OWNER):
+		return RF_CALL(struct rf_owner, RF_OWNER_SIZE_VER0,
+			       rf_ioctl_get_owner, uarg);
 	}
 	return -ENOTTY;
 }

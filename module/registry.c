@@ -15,12 +15,19 @@
  * itself runs on a kworker that borrows the mm with kthread_use_mm(): user
  * access from there is ordinary and is not cut short by the SIGKILL that the
  * dying thread may have pending (GUP refuses to fault for such a task).
+ *
+ * Each registration also carries the thread's owner ID, the value its
+ * intent-protocol words hold (docs/identity.md).  IDs live in an XArray,
+ * allocated cyclically so a number is reused as late as possible; an ID
+ * names its thread until the thread exits or execs, and "is the owner of
+ * this word dead?" is one lookup there, the same from every PID namespace.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/rhashtable.h>
+#include <linux/xarray.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/sched/signal.h>
@@ -41,6 +48,8 @@ static const struct rhashtable_params rf_thread_params = {
 };
 
 static struct rhashtable rf_threads;
+static DEFINE_XARRAY_ALLOC1(rf_owners);
+static u32 rf_owner_next;
 static atomic_t rf_nthreads = ATOMIC_INIT(0);
 static struct workqueue_struct *rf_wq;
 
@@ -67,17 +76,45 @@ static void rf_thread_free_rcu(struct rcu_head *rcu)
 }
 
 /*
- * Drop a registration that is already out of the table; may sleep.  The
- * caller returns into module text after call_rcu(): a read-side section
- * covers all but its last instructions (the window every module that drops
- * its own reference has, short of module_put_and_kthread_exit()).
+ * The caller returns into module text after call_rcu(): a read-side
+ * section covers all but its last instructions (the window every module
+ * that drops its own reference has, short of module_put_and_kthread_exit()).
  */
-static void rf_thread_release(struct rf_thread *t)
+void rf_thread_put(struct rf_thread *t)
 {
-	mmput(t->mm);
+	if (!refcount_dec_and_test(&t->ref))
+		return;
 	rcu_read_lock();
 	call_rcu(&t->rcu, rf_thread_free_rcu);
 	rcu_read_unlock();
+}
+
+/*
+ * The registration of owner @id, with a reference, or NULL.  It may be
+ * dead already (t->dead, under t->lock).
+ */
+struct rf_thread *rf_owner_get(u32 id)
+{
+	struct rf_thread *t;
+
+	rcu_read_lock();
+	t = xa_load(&rf_owners, id);
+	if (t && !refcount_inc_not_zero(&t->ref))
+		t = NULL;
+	rcu_read_unlock();
+	return t;
+}
+
+/*
+ * Drop a registration that is already out of the table; may sleep.  Its
+ * owner ID dies first, so no waiter can go on sleeping on it.
+ */
+static void rf_thread_release(struct rf_thread *t)
+{
+	rf_wake_owner_waiters(t);
+	xa_erase(&rf_owners, t->id);
+	mmput(t->mm);
+	rf_thread_put(t);
 }
 
 static void rf_walk_work(struct work_struct *work)
@@ -88,7 +125,9 @@ static void rf_walk_work(struct work_struct *work)
 	kthread_use_mm(t->mm);
 	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].width)
-			rf_walk_list(t->mm, t->tid, &t->slots[i]);
+			rf_walk_list(t->mm, t->slots[i].protocol ==
+				     RF_PROTO_INTENT ? t->id : t->tid,
+				     &t->slots[i]);
 	kthread_unuse_mm(t->mm);
 	complete(&t->done);
 }
@@ -114,7 +153,14 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	if (!atomic_read(&rf_nthreads))
 		return;
 	t = rf_lookup(p);
-	if (!t || t->walk_queued)
+	if (!t)
+		return;
+	/*
+	 * The thread runs no more user code under this owner ID: waiters
+	 * on its words may recover them from now on, walk or no walk.
+	 */
+	rf_wake_owner_waiters(t);
+	if (t->walk_queued)
 		return;
 	t->walk_queued = true;
 	init_task_work(&t->twork, rf_twork_fn);
@@ -202,24 +248,40 @@ static struct rf_thread *rf_register_current(void)
 	t->task = current;
 	t->tid = task_pid_vnr(current);
 	spin_lock_init(&t->lock);
-	ret = rhashtable_insert_fast(&rf_threads, &t->node, rf_thread_params);
-	if (ret) {
+	INIT_LIST_HEAD(&t->owner_waiters);
+	refcount_set(&t->ref, 1);
+	mmget(current->mm);
+	t->mm = current->mm;
+	__module_get(THIS_MODULE);
+	/* Cyclic: a dead owner's number comes back as late as possible. */
+	ret = xa_alloc_cyclic(&rf_owners, &t->id, t,
+			      XA_LIMIT(1, RF_OWNER_MASK - 1), &rf_owner_next,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		mmput(t->mm);
+		module_put(THIS_MODULE);
 		kfree(t);
 		atomic_dec(&rf_nthreads);
 		return ERR_PTR(ret);
 	}
-	mmget(current->mm);
-	t->mm = current->mm;
-	__module_get(THIS_MODULE);
+	/* Published: from here on it goes the way every registration goes. */
+	ret = rhashtable_insert_fast(&rf_threads, &t->node, rf_thread_params);
+	if (ret) {
+		rf_thread_release(t);
+		return ERR_PTR(ret);
+	}
 	rf_count(RF_STAT_REGISTRATIONS, 1);
-	/* Its TID is live again: records of a dead namesake are stale. */
-	rf_records_forget_tid(t->tid);
 	return t;
 }
 
-/* The caller's last slot went: unregister without a walk. */
+/*
+ * The caller has no slot left: unregister without a walk, unless its owner
+ * ID was handed out, which must keep naming it until it exits or execs.
+ */
 static void rf_unregister_current(struct rf_thread *t)
 {
+	if (t->id_given || t->nused)
+		return;
 	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
 	rf_thread_release(t);
 }
@@ -252,8 +314,7 @@ long rf_ioctl_set_list(struct rf_list *arg)
 			if (!t->slots[idx].width)
 				break;
 		if (idx == t->nslots || idx >= READ_ONCE(rf_max_lists)) {
-			if (!t->nused)
-				rf_unregister_current(t);
+			rf_unregister_current(t);
 			return -ENOSPC;
 		}
 	}
@@ -283,6 +344,25 @@ long rf_ioctl_remove_list(struct rf_list *arg)
 	spin_unlock(&t->lock);
 	if (last)
 		rf_unregister_current(t);
+	return 0;
+}
+
+long rf_ioctl_get_owner(struct rf_owner *arg)
+{
+	struct rf_thread *t = rf_lookup(current);
+
+	if (arg->flags || arg->reserved || arg->id)
+		return -EINVAL;
+	/* Exec'ed, walk not yet run: the old ID is dead. */
+	if (t && (t->walk_queued || READ_ONCE(t->dead)))
+		return -EAGAIN;
+	if (!t) {
+		t = rf_register_current();
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+	}
+	t->id_given = true;
+	arg->id = t->id;
 	return 0;
 }
 
@@ -400,4 +480,5 @@ void rf_registry_exit(void)
 	/* Registrations' RCU callbacks hold module text: let them finish. */
 	rcu_barrier();
 	rhashtable_destroy(&rf_threads);
+	xa_destroy(&rf_owners);
 }

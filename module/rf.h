@@ -11,6 +11,7 @@
 #include <linux/completion.h>
 #include <linux/task_work.h>
 #include <linux/spinlock.h>
+#include <linux/refcount.h>
 #include <linux/robustfutex.h>
 #include "compat.h"
 
@@ -21,7 +22,6 @@
 extern unsigned int rf_max_lists;
 extern unsigned int rf_list_limit;
 extern unsigned int rf_max_threads;
-extern unsigned int rf_max_records;
 
 /* Counters exposed in /sys/kernel/robustfutex/ (main.c). */
 enum rf_stat {
@@ -32,9 +32,9 @@ enum rf_stat {
 	RF_STAT_FAULTS,		/* walks or words cut by a bad pointer */
 	RF_STAT_CYCLES,		/* walks that found a cycle */
 	RF_STAT_WAKES,		/* threads woken */
-	RF_STAT_RECORDS,	/* releases recorded as cut short */
+	RF_STAT_CUT_RELEASES,	/* walks that found a release cut short */
 	RF_STAT_RECOVERIES,	/* words recovered on a waiter's request */
-	RF_STAT_RECORDS_DROPPED, /* records dropped unused (stale or bound) */
+	RF_STAT_OWNER_WAKES,	/* waiters woken by their owner's death */
 	RF_NR_STATS
 };
 
@@ -52,18 +52,27 @@ struct rf_slot {
 	u8 protocol;
 };
 
-/* A registered thread.  Only the thread itself changes it. */
+/*
+ * A registered thread.  Only the thread itself changes its slots.  Waiters
+ * on a word it owns find it by owner ID and may hold a reference past its
+ * death (the registration is freed on the last one).
+ */
 struct rf_thread {
 	struct rhash_head node;
 	struct task_struct *task;	/* key; the entry dies before the task */
 	pid_t tid;			/* as the thread sees itself */
+	u32 id;				/* owner ID (RF_IOC_GET_OWNER) */
+	bool id_given;			/* told to userspace: keep until exit */
+	bool dead;			/* exited or exec'ed: under lock */
 	struct mm_struct *mm;		/* mmget() since registration */
 	bool walk_queued;
+	refcount_t ref;
 	struct callback_head twork;
 	struct work_struct work;
 	struct completion done;
 	struct rcu_head rcu;
-	spinlock_t lock;		/* slots, against readers on other threads */
+	spinlock_t lock;		/* slots, dead, owner_waiters */
+	struct list_head owner_waiters;	/* waiting on a word it owns */
 	unsigned int nslots;
 	unsigned int nused;
 	struct rf_slot slots[] __counted_by(nslots);
@@ -76,9 +85,12 @@ unsigned int rf_nr_threads(void);
 long rf_ioctl_set_list(struct rf_list *arg);
 long rf_ioctl_get_list(struct rf_list *arg);
 long rf_ioctl_remove_list(struct rf_list *arg);
+long rf_ioctl_get_owner(struct rf_owner *arg);
+struct rf_thread *rf_owner_get(u32 id);
+void rf_thread_put(struct rf_thread *t);
 
 /* walk.c: walk one list of a dead thread, in its mm (kthread_use_mm'ed) */
-void rf_walk_list(struct mm_struct *mm, pid_t tid, const struct rf_slot *slot);
+void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot);
 
 /* uaccess.c: futex words of the current mm */
 int rf_cmpxchg_user(u32 __user *uaddr, u32 old, u32 new, u32 *cur);
@@ -92,7 +104,6 @@ void rf_wait_exit(void);
 long rf_ioctl_wait(struct rf_wait *arg);
 long rf_ioctl_wake(struct rf_wake *arg);
 void rf_wake_dead(unsigned long uaddr, int nr);
-void rf_record_cut_release(unsigned long uaddr, pid_t tid);
-void rf_records_forget_tid(pid_t tid);
+void rf_wake_owner_waiters(struct rf_thread *t);
 
 #endif /* _RF_H */

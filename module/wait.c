@@ -16,11 +16,11 @@
  * itself under the same lock if it woke for another reason, so its
  * on-stack node is never touched after it returns.
  *
- * Recovery records say "thread T died with an unlock of this word cut
- * short".  They are rare (one per death in that window), so they live on
- * one list under one lock, taken inside a bucket lock.  Each holds a
- * reference on its key (mmgrab() or a page reference) so the key cannot
- * come to name other memory while the record lives.
+ * Recovery needs no record of the dead: an intent-protocol word names its
+ * owner by owner ID, and whether that ID still names a live thread is one
+ * lookup (registry.c).  A waiter that finds the owner alive also links
+ * itself to the owner's registration, which wakes it when the owner exits
+ * or execs; it then asks again (docs/identity.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,7 +32,6 @@
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/futex.h>
-#include <linux/pid.h>
 #include <linux/uaccess.h>
 #include "rf.h"
 
@@ -44,27 +43,19 @@ struct rf_key {
 #define RF_KEY_PAGE	1UL
 
 struct rf_bucket {
-	spinlock_t lock;		/* waiters; records of this bucket's keys */
+	spinlock_t lock;		/* waiters */
 	struct list_head waiters;
 } ____cacheline_aligned_in_smp;
 
 struct rf_waiter {
-	struct list_head node;
+	struct list_head node;		/* in its bucket */
+	struct list_head onode;		/* on the owner's registration */
 	struct rf_key key;
 	struct task_struct *task;
 };
 
-struct rf_record {
-	struct list_head node;
-	struct rf_key key;
-	pid_t tid;
-};
-
 static struct rf_bucket *rf_buckets;
 static unsigned int rf_hash_bits;
-static DEFINE_SPINLOCK(rf_records_lock);
-static LIST_HEAD(rf_records);
-static unsigned int rf_nrecords;
 
 static struct rf_bucket *rf_bucket(const struct rf_key *key)
 {
@@ -178,150 +169,74 @@ void rf_wake_dead(unsigned long uaddr, int nr)
 	}
 }
 
-static void rf_record_free(struct rf_record *r)
+/*
+ * @t exits or execs (or unregisters): its owner ID names no live thread
+ * from now on.  Wake everyone asleep on a word it owns, so each can ask
+ * for recovery, whether or not the exit walk can read the list that
+ * names the word.  Atomic context (the exit probe) is fine.
+ */
+void rf_wake_owner_waiters(struct rf_thread *t)
 {
-	if (r->key.ptr & RF_KEY_PAGE)
-		rf_key_put(&r->key);
-	else
-		mmdrop((struct mm_struct *)r->key.ptr);
-	kfree(r);
-}
+	struct rf_waiter *w, *tmp;
+	int n = 0;
 
-/* Find the record for @key; drop it if it is for another TID (stale). */
-static struct rf_record *rf_record_find(const struct rf_key *key, pid_t tid,
-					struct list_head *dead)
-{
-	struct rf_record *r, *tmp, *found = NULL;
-
-	lockdep_assert_held(&rf_records_lock);
-	list_for_each_entry_safe(r, tmp, &rf_records, node) {
-		if (!rf_key_eq(&r->key, key))
-			continue;
-		if (r->tid == tid) {
-			found = r;
-		} else {
-			list_move(&r->node, dead);
-			rf_nrecords--;
-			rf_count(RF_STAT_RECORDS_DROPPED, 1);
-		}
+	spin_lock(&t->lock);
+	WRITE_ONCE(t->dead, true);
+	list_for_each_entry_safe(w, tmp, &t->owner_waiters, onode) {
+		list_del_init(&w->onode);
+		wake_up_process(w->task);
+		n++;
 	}
-	return found;
-}
-
-static void rf_records_free(struct list_head *dead)
-{
-	struct rf_record *r, *tmp;
-
-	list_for_each_entry_safe(r, tmp, dead, node)
-		rf_record_free(r);
+	spin_unlock(&t->lock);
+	rf_count(RF_STAT_OWNER_WAKES, n);
 }
 
 /*
- * The walker found @uaddr (dead thread's mm) still holding tid|RF_RELEASING
- * with an unlock pending: the release was cut short.  Record it and wake
- * every waiter so each asks for recovery.  Nothing is written to the word:
- * the memory may already be something else.
+ * The owner named in @val is dead: change the word, still @val, as
+ * @flags allow.  With RF_RELEASING the release was cut short and is
+ * finished (WAITERS kept: others may sleep here); without it the owner
+ * died holding the lock and it is marked as the exit walk would.  The
+ * caller is trying to lock this word, which proves it is still a live
+ * mutex: the write cannot land in reused memory.  Returns RF_RESULT_*,
+ * 0 if nothing may be done, or -errno (-EFAULT: fault in and retry).
  */
-void rf_record_cut_release(unsigned long uaddr, pid_t tid)
+static int rf_recover_locked(u32 __user *uaddr, u32 val, u32 flags)
 {
-	struct rf_record *r, *old = NULL;
-	struct rf_bucket *b;
-	LIST_HEAD(dead);
+	u32 nval, cur;
+	int res, ret;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (r && rf_key_init(&r->key, uaddr, true)) {
-		kfree(r);
-		r = NULL;
+	if (val & RF_RELEASING) {
+		nval = val & FUTEX_WAITERS;
+		res = RF_RESULT_RECOVERED;
+	} else if (flags & RF_WAIT_OWNER_DIED) {
+		nval = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		res = RF_RESULT_OWNER_DIED;
+	} else {
+		return 0;
 	}
-	if (!r) {
-		/* Waiters fall back to "is the releaser alive?" */
-		rf_count(RF_STAT_RECORDS_DROPPED, 1);
-		rf_wake_dead(uaddr, INT_MAX);
-		return;
-	}
-	r->tid = tid;
-	if (!(r->key.ptr & RF_KEY_PAGE))
-		mmgrab((struct mm_struct *)r->key.ptr);
-
-	b = rf_bucket(&r->key);
-	spin_lock(&b->lock);
-	spin_lock(&rf_records_lock);
-	old = rf_record_find(&r->key, tid, &dead);
-	if (old) {
-		list_move(&old->node, &dead);
-		rf_nrecords--;
-	}
-	if (rf_nrecords >= READ_ONCE(rf_max_records)) {
-		/* Bounded: the oldest goes first. */
-		list_move(rf_records.prev, &dead);
-		rf_nrecords--;
-		rf_count(RF_STAT_RECORDS_DROPPED, 1);
-	}
-	list_add(&r->node, &rf_records);
-	rf_nrecords++;
-	spin_unlock(&rf_records_lock);
-	spin_unlock(&b->lock);
-	rf_count(RF_STAT_RECORDS, 1);
-	rf_records_free(&dead);
-	rf_wake_dead(uaddr, INT_MAX);
-}
-
-/* A thread with TID @tid registered: records naming that TID are stale. */
-void rf_records_forget_tid(pid_t tid)
-{
-	struct rf_record *r, *tmp;
-	LIST_HEAD(dead);
-
-	spin_lock(&rf_records_lock);
-	list_for_each_entry_safe(r, tmp, &rf_records, node) {
-		if (r->tid == tid) {
-			list_move(&r->node, &dead);
-			rf_nrecords--;
-			rf_count(RF_STAT_RECORDS_DROPPED, 1);
-		}
-	}
-	spin_unlock(&rf_records_lock);
-	rf_records_free(&dead);
+	ret = rf_cmpxchg_user_atomic(uaddr, val, nval, &cur);
+	if (ret)
+		return ret;
+	return cur == val ? res : -EAGAIN;
 }
 
 /*
- * Under the bucket lock: recover a word holding tid|RF_RELEASING (@val) if
- * its releaser is known dead: a record says it died mid-release, or no
- * thread with that TID exists.  A live namesake (TID reused) is not known
- * dead, so the waiter sleeps until woken or timed out.  Returns 1 if the
- * word was recovered, 0 if not, or a negative error (-EFAULT: fault in and
- * retry).
+ * Under the bucket lock, with the word still @val: the live registration
+ * owning it, returned with its lock held and a reference, or NULL if the
+ * owner is dead (no registration has the ID, or it exited or exec'ed).
  */
-static int rf_recover_locked(u32 __user *uaddr, const struct rf_key *rkey,
-			     u32 val, struct list_head *dead)
+static struct rf_thread *rf_owner_lock_live(u32 val)
 {
-	pid_t tid = val & RF_TID_MASK;
-	struct rf_record *r;
-	bool known;
-	u32 cur;
-	int ret = 0;
+	struct rf_thread *t = rf_owner_get(val & RF_OWNER_MASK);
 
-	spin_lock(&rf_records_lock);
-	r = rf_record_find(rkey, tid, dead);
-	known = r;
-	if (!known) {
-		rcu_read_lock();
-		known = !pid_task(find_vpid(tid), PIDTYPE_PID);
-		rcu_read_unlock();
-	}
-	if (known) {
-		/* Unlocked, keeping WAITERS: others may still sleep here. */
-		ret = rf_cmpxchg_user_atomic(uaddr, val, val & FUTEX_WAITERS,
-					     &cur);
-		if (!ret)
-			ret = cur == val ? 1 : -EAGAIN;
-		if (ret == 1 && r) {
-			list_move(&r->node, dead);
-			rf_nrecords--;
-		}
-	}
-	spin_unlock(&rf_records_lock);
-	return ret;
+	if (!t)
+		return NULL;
+	spin_lock(&t->lock);
+	if (!t->dead)
+		return t;
+	spin_unlock(&t->lock);
+	rf_thread_put(t);
+	return NULL;
 }
 
 long rf_ioctl_wait(struct rf_wait *arg)
@@ -329,16 +244,20 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	u32 __user *uaddr = u64_to_user_ptr(arg->uaddr);
 	bool shared = arg->flags & RF_WAIT_SHARED;
 	bool recover = arg->flags & RF_WAIT_RECOVER;
-	struct rf_key key, rkey = {};
+	bool try = arg->flags & RF_WAIT_TRY;
+	struct rf_thread *owner = NULL;
+	u32 id = arg->val & RF_OWNER_MASK;
 	struct rf_waiter w;
 	struct rf_bucket *b;
 	ktime_t expires, *exp = NULL;
-	LIST_HEAD(dead);
+	struct rf_key key;
 	u32 val;
 	long ret;
 
-	if (arg->flags & ~(RF_WAIT_SHARED | RF_WAIT_TIMEOUT |
-			   RF_WAIT_REALTIME | RF_WAIT_RECOVER))
+	if (arg->flags & ~(RF_WAIT_SHARED | RF_WAIT_TIMEOUT | RF_WAIT_REALTIME |
+			   RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED | RF_WAIT_TRY))
+		return -EINVAL;
+	if ((arg->flags & (RF_WAIT_OWNER_DIED | RF_WAIT_TRY)) && !recover)
 		return -EINVAL;
 	if (!rf_valid_uaddr(arg->uaddr) || arg->result)
 		return -EINVAL;
@@ -355,23 +274,20 @@ long rf_ioctl_wait(struct rf_wait *arg)
 		   (arg->flags & RF_WAIT_REALTIME)) {
 		return -EINVAL;
 	}
-	/* Only a word whose releaser may have died can be recovered. */
-	if (recover && (!(arg->val & RF_RELEASING) ||
-			!(arg->val & RF_TID_MASK)))
+	/* No owner (or the not-recoverable mark): nobody's death to await. */
+	if (!id || id == RF_OWNER_MASK) {
+		if (try)
+			return -EBUSY;
 		recover = false;
+	}
 
 	ret = rf_key_init(&key, arg->uaddr, shared);
 	if (ret)
 		return ret;
-	/* Records are kept under the shared-style key: look up by that. */
-	if (recover) {
-		ret = rf_key_init(&rkey, arg->uaddr, true);
-		if (ret)
-			goto out_key;
-	}
 	b = rf_bucket(&key);
 	w.key = key;
 	w.task = current;
+	INIT_LIST_HEAD(&w.onode);
 retry:
 	spin_lock(&b->lock);
 	ret = rf_get_user_atomic(uaddr, &val);
@@ -388,25 +304,45 @@ retry:
 		goto out;
 	}
 	if (recover) {
-		ret = rf_recover_locked(uaddr, &rkey, val, &dead);
-		if (ret) {
-			spin_unlock(&b->lock);
+		owner = rf_owner_lock_live(val);
+		if (!owner) {
+			ret = rf_recover_locked(uaddr, val, arg->flags);
 			if (ret == -EFAULT) {
+				spin_unlock(&b->lock);
 				ret = rf_fault_in(arg->uaddr, true);
 				if (ret)
 					goto out;
 				goto retry;
 			}
-			if (ret == 1) {
-				rf_count(RF_STAT_RECOVERIES, 1);
-				arg->result = RF_RESULT_RECOVERED;
-				ret = 0;
+			if (ret) {
+				spin_unlock(&b->lock);
+				if (ret > 0) {
+					rf_count(RF_STAT_RECOVERIES, 1);
+					arg->result = ret;
+					ret = 0;
+				}
+				goto out;
 			}
+			/* Died holding a lock it may not be robbed of. */
+		} else if (!try) {
+			list_add_tail(&w.onode, &owner->owner_waiters);
+		}
+		if (try) {
+			if (owner) {
+				spin_unlock(&owner->lock);
+				rf_thread_put(owner);
+				owner = NULL;
+			}
+			spin_unlock(&b->lock);
+			ret = -EBUSY;
 			goto out;
 		}
 	}
 	list_add_tail(&w.node, &b->waiters);
+	/* Before either lock goes: a waker must find us asleep or awake. */
 	set_current_state(TASK_INTERRUPTIBLE);
+	if (owner)
+		spin_unlock(&owner->lock);
 	spin_unlock(&b->lock);
 
 	ret = schedule_hrtimeout_range_clock(exp, 0, HRTIMER_MODE_ABS,
@@ -424,16 +360,18 @@ retry:
 		else if (signal_pending(current))
 			ret = -ERESTARTSYS;
 		else
-			ret = 0;	/* spurious: the caller re-checks */
+			ret = 0;	/* spurious, or the owner died: re-check */
 	}
 	spin_unlock(&b->lock);
+	if (owner) {
+		spin_lock(&owner->lock);
+		list_del_init(&w.onode); /* no-op if the owner's death did */
+		spin_unlock(&owner->lock);
+		rf_thread_put(owner);
+	}
 	arg->result = RF_RESULT_WOKEN;
 out:
-	if (recover)
-		rf_key_put(&rkey);
-out_key:
 	rf_key_put(&key);
-	rf_records_free(&dead);
 	return ret;
 }
 
@@ -454,12 +392,5 @@ int rf_wait_init(void)
 
 void rf_wait_exit(void)
 {
-	LIST_HEAD(dead);
-
-	spin_lock(&rf_records_lock);
-	list_splice_init(&rf_records, &dead);
-	rf_nrecords = 0;
-	spin_unlock(&rf_records_lock);
-	rf_records_free(&dead);
 	kvfree(rf_buckets);
 }

@@ -20,7 +20,7 @@ enum rf_word_kind {
 };
 
 struct rf_walker {
-	pid_t tid;
+	u32 owner;		/* owner ID (intent) or TID (mainline) */
 	unsigned int size;	/* pointer size: 4 or 8 */
 	bool intent;
 	long futex_offset;
@@ -60,7 +60,7 @@ static void rf_word_death(const struct rf_walker *w, unsigned long uaddr,
 			  enum rf_word_kind kind, bool pi)
 {
 	u32 __user *p = (u32 __user *)uaddr;
-	u32 tidmask = w->intent ? RF_TID_MASK : FUTEX_TID_MASK;
+	u32 mask = w->intent ? RF_OWNER_MASK : FUTEX_TID_MASK;
 	u32 uval, nval, cur, owner;
 	int tries = 0;
 
@@ -74,17 +74,20 @@ retry:
 		rf_count(RF_STAT_FAULTS, 1);
 		return;
 	}
-	owner = uval & tidmask;
+	owner = uval & mask;
 
 	if (kind == RF_UNLOCKING) {
-		/* The memory may be freed and reused: read, never write. */
-		if (owner == w->tid && (uval & RF_RELEASING))
-			rf_record_cut_release(uaddr, w->tid);
-		else
-			rf_wake_dead(uaddr, INT_MAX);
+		/*
+		 * The memory may be freed and reused: read, never write.  If
+		 * the release was cut short, waiters recover it themselves
+		 * (the owner ID is dead); wake them all either way.
+		 */
+		if (owner == w->owner && (uval & RF_RELEASING))
+			rf_count(RF_STAT_CUT_RELEASES, 1);
+		rf_wake_dead(uaddr, INT_MAX);
 		return;
 	}
-	if (kind == RF_PENDING_LOCK && owner != w->tid) {
+	if (kind == RF_PENDING_LOCK && owner != w->owner) {
 		/*
 		 * It may have been woken to take the lock and died before it
 		 * could: pass the wake on.  Mainline's rule is "unowned"; the
@@ -95,7 +98,7 @@ retry:
 			rf_wake_dead(uaddr, 1);
 		return;
 	}
-	if (owner != w->tid)
+	if (owner != w->owner)
 		return;
 
 	if (w->intent && (uval & RF_RELEASING))
@@ -118,10 +121,10 @@ retry:
 		rf_wake_dead(uaddr, 1);
 }
 
-void rf_walk_list(struct mm_struct *mm, pid_t tid, const struct rf_slot *slot)
+void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot)
 {
 	struct rf_walker w = {
-		.tid	= tid,
+		.owner	= owner,
 		.size	= slot->width / 8,
 		.intent	= slot->protocol == RF_PROTO_INTENT,
 	};
@@ -145,14 +148,14 @@ void rf_walk_list(struct mm_struct *mm, pid_t tid, const struct rf_slot *slot)
 
 		if (n++ >= limit) {
 			rf_count(RF_STAT_WALKS_LIMITED, 1);
-			pr_warn_ratelimited("tid %d: list walk stopped at list_limit=%u\n",
-					    tid, limit);
+			pr_warn_ratelimited("owner %u: list walk stopped at list_limit=%u\n",
+					    owner, limit);
 			break;
 		}
 		if (rf_read_ptr(&w, e, &next)) {
 			rf_count(RF_STAT_FAULTS, 1);
-			pr_warn_ratelimited("tid %d: list walk stopped at a bad pointer\n",
-					    tid);
+			pr_warn_ratelimited("owner %u: list walk stopped at a bad pointer\n",
+					    owner);
 			break;
 		}
 		/*
@@ -169,8 +172,8 @@ void rf_walk_list(struct mm_struct *mm, pid_t tid, const struct rf_slot *slot)
 		/* Brent's cycle detection: the limit alone may be huge. */
 		if ((entry & ~1UL) == tortoise) {
 			rf_count(RF_STAT_CYCLES, 1);
-			pr_warn_ratelimited("tid %d: circular robust list\n",
-					    tid);
+			pr_warn_ratelimited("owner %u: circular robust list\n",
+					    owner);
 			break;
 		}
 		if (++lam == power) {

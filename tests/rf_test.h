@@ -33,6 +33,15 @@ static inline pid_t rf_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/* The calling thread's owner ID (RF_IOC_GET_OWNER), or -errno. */
+static inline long rf_owner_of(int fd)
+{
+	struct rf_owner o = { .size = sizeof(o) };
+	long r = rf_ioc(fd, RF_IOC_GET_OWNER, &o);
+
+	return r < 0 ? r : (long)o.id;
+}
+
 /* Is thread @tid of this process asleep (state S in /proc)? */
 static inline int rf_thread_asleep(pid_t tid)
 {

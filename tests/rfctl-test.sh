@@ -53,12 +53,12 @@ trap cleanup EXIT
 run status
 [ $rc = 0 ]; check $? "status exits 0 when loaded (rc $rc)"
 has '^robustfutex: loaded$' "$out" && has '^version: [0-9]' "$out" &&
-	has '^abi_version: 1$' "$out"
+	has '^abi_version: 2$' "$out"
 check $? "status prints loaded, version and abi_version"
 for k in limit.max_lists limit.list_limit limit.max_threads \
-	limit.max_records param.max_lists param.list_limit \
-	param.max_threads param.max_records counter.walks \
-	counter.registrations counter.records_dropped counter.threads; do
+	param.max_lists param.list_limit \
+	param.max_threads counter.walks \
+	counter.registrations counter.owner_wakes counter.threads; do
 	has "^$k: [0-9][0-9]*$" "$out" || missing="$missing $k"
 done
 [ -z "$missing" ]
@@ -158,9 +158,9 @@ has '^limit.list_limit: 5000$' "$out"; check $? "status shows limit.list_limit 5
 run load max_lists=8
 [ $rc = 0 ] && has 'already loaded' "$out" && [ "$(param max_lists)" = 8 ]
 check $? "load max_lists=8 when loaded: param reads $(param max_lists) (rc $rc)"
-run load max-records=77
-[ $rc = 0 ] && [ "$(param max_records)" = 77 ]
-check $? "load max-records=77 ('-' for '_'): param reads $(param max_records)"
+run load list-limit=77
+[ $rc = 0 ] && [ "$(param list_limit)" = 77 ]
+check $? "load list-limit=77 ('-' for '_'): param reads $(param list_limit)"
 run load max_lists=0
 [ $rc = 1 ] && has 'invalid value' "$err" && [ "$(param max_lists)" = 8 ]
 check $? "load max_lists=0 (out of range) when loaded: exit 1 (rc $rc)"
@@ -172,11 +172,11 @@ check $? "unknown parameter when loaded: exit 2, nothing applied (rc $rc)"
 run unload
 [ $rc = 0 ]; check $? "unload after loading with parameters (rc $rc)"
 mkdir -p /etc/modprobe.d
-echo "options robustfutex max_records=99 max_threads=1000" >"$CONF"
+echo "options robustfutex list_limit=99 max_threads=1000" >"$CONF"
 run load max_threads=2000
-[ $rc = 0 ] && [ "$(param max_records)" = 99 ] &&
+[ $rc = 0 ] && [ "$(param list_limit)" = 99 ] &&
 	[ "$(param max_threads)" = 2000 ]
-check $? "modprobe.d options apply, command line wins ($(param max_records), $(param max_threads))"
+check $? "modprobe.d options apply, command line wins ($(param list_limit), $(param max_threads))"
 rm -f "$CONF"
 run unload
 [ $rc = 0 ]; check $? "unload (rc $rc)"
@@ -188,7 +188,7 @@ check $? "load with an out-of-range value: exit 1, not loaded (rc $rc)"
 loaded && "$RFCTL" unload >/dev/null 2>&1
 run load
 bad=
-for p in max_lists list_limit max_threads max_records; do
+for p in max_lists list_limit max_threads; do
 	# "desc (min..max, default N)" from MODULE_PARM_DESC.
 	def=$(modinfo -p robustfutex | sed -n "s/^$p:.*default \([0-9]*\))$/\1/p")
 	[ -n "$def" ] && [ "$(param $p)" = "$def" ] || bad="$bad $p"

@@ -46,7 +46,7 @@ TEST_F(dev, info)
 	EXPECT_EQ(16, info.max_lists);
 	EXPECT_EQ(2048, info.list_limit);
 	EXPECT_LT(0, info.max_threads);
-	EXPECT_LT(0, info.max_records);
+	EXPECT_EQ(0, info.max_records);	/* no records since ABI 2 */
 	EXPECT_EQ(0, info.flags);
 }
 
@@ -112,10 +112,11 @@ TEST(params_and_counters_visible)
 		"/sys/module/robustfutex/parameters/max_lists",
 		"/sys/module/robustfutex/parameters/list_limit",
 		"/sys/module/robustfutex/parameters/max_threads",
-		"/sys/module/robustfutex/parameters/max_records",
 		"/sys/kernel/robustfutex/walks",
 		"/sys/kernel/robustfutex/walks_limited",
 		"/sys/kernel/robustfutex/faults",
+		"/sys/kernel/robustfutex/cut_releases",
+		"/sys/kernel/robustfutex/owner_wakes",
 		"/sys/kernel/robustfutex/threads",
 		NULL
 	};

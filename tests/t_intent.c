@@ -6,7 +6,8 @@
  * atomics rf_mutex uses, done by hand), while a waiter in the parent sleeps
  * in the module.  Then t is SIGKILLed and the test checks that the waiter
  * wakes, what the word holds, and that recovery happens only when it
- * must.  See DESIGN.md "Protocol" and ../shared/model/intent.pml.
+ * must.  Owner fields hold t's owner ID (RF_IOC_GET_OWNER).  See
+ * docs/identity.md and model/.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -29,15 +30,15 @@ struct window {
 	const char *name;
 	int in_list;		/* m is on t's list */
 	enum pend pending;	/* list_op_pending */
-	uint32_t word;		/* word t leaves; T = t's TID */
+	uint32_t word;		/* word t leaves; T = t's owner ID */
 	uint32_t wait_val;	/* what the waiter slept on */
 	uint32_t before_kill;	/* word just before t dies (~0: keep) */
 	uint32_t wait_flags;
 	/* expected */
-	uint32_t final;		/* word after t died (T = t's TID) */
+	uint32_t final;		/* word after t died (T = t's owner ID) */
 	int recover;		/* a RECOVER wait then returns RECOVERED */
 };
-#define T 0x10000000U		/* placeholder: replaced by t's TID */
+#define T 0x10000000U		/* placeholder: replaced by t's owner ID */
 #define KEEP (~0U)
 
 static uint32_t subst(uint32_t v, uint32_t tid)
@@ -48,7 +49,8 @@ static uint32_t subst(uint32_t v, uint32_t tid)
 struct shared {
 	char head[64];
 	struct tlock lock;
-	volatile uint32_t tid;
+	volatile uint32_t tid;		/* t's owner ID */
+	volatile pid_t pid;
 	uint32_t canary[64];	/* memory around the word must not change */
 };
 
@@ -65,9 +67,12 @@ static struct shared *shm_new(void)
 static void play_t(struct shared *s, const struct window *win, int ready)
 {
 	struct tlist l;
-	uint32_t tid = rf_gettid();
+	int fd = rf_open();
+	long tid = rf_owner_of(fd);
 	uintptr_t m = (uintptr_t)&s->lock;
 
+	if (tid <= 0)
+		_exit(2);
 	tl_init(&l, NATIVE, s->head);
 	s->lock.word = subst(win->word, tid);
 	if (win->in_list)
@@ -76,9 +81,10 @@ static void play_t(struct shared *s, const struct window *win, int ready)
 		tl_pending(&l, m);
 	else if (win->pending == P_UNLOCK)
 		tl_pending(&l, m | RF_PENDING_UNLOCK);
-	if (tl_register(rf_open(), &l, RF_PROTO_INTENT) != 0)
+	if (tl_register(fd, &l, RF_PROTO_INTENT) != 0)
 		_exit(2);
 	s->tid = tid;
+	s->pid = rf_gettid();
 	write(ready, "r", 1);
 	pause();
 	_exit(0);
@@ -224,7 +230,7 @@ static void reuse_after_unlock(struct __test_metadata *_metadata,
 		"reused", 0, P_UNLOCK, reuse | (waiters ? W : 0), 0, KEEP, 0, 0, 0
 	};
 	struct shared *s = shm_new();
-	long long records = rf_stat("records");
+	long long cut = rf_stat("cut_releases");
 	int i;
 
 	ASSERT_NE(NULL, s);
@@ -232,8 +238,8 @@ static void reuse_after_unlock(struct __test_metadata *_metadata,
 	EXPECT_EQ(subst(win.word, s->tid), s->lock.word);
 	for (i = 0; i < 64; i++)
 		EXPECT_EQ(0xa5a5a5a5, s->canary[i]);
-	/* t|R left behind is recorded (a waiter may recover it), not written. */
-	EXPECT_EQ(records + !!(reuse & R), rf_stat("records"));
+	/* t|R left behind is counted (a waiter may recover it), not written. */
+	EXPECT_EQ(cut + !!(reuse & R), rf_stat("cut_releases"));
 }
 
 TEST(bug14485_reused_memory_holds_tid)
@@ -249,9 +255,9 @@ TEST(bug14485_reused_memory_holds_tid_releasing)
 }
 
 /*
- * A recovery record names a TID.  When a new thread with that TID
- * registers, the record is stale: a waiter must not recover on it.  The
- * new thread is given the dead one's TID with clone3()'s set_tid.
+ * Owner IDs are not TIDs: a new thread given the dead releaser's TID (with
+ * clone3()'s set_tid) that registers gets another ID, so the dead
+ * releaser's word is still recognised as dead and recovered at once.
  */
 static pid_t fork_with_tid(pid_t tid)
 {
@@ -264,7 +270,7 @@ static pid_t fork_with_tid(pid_t tid)
 	return syscall(SYS_clone3, &args, sizeof(args));
 }
 
-TEST(record_dropped_on_tid_reuse)
+TEST(tid_reuse_does_not_revive_an_owner)
 {
 	struct window win = {
 		"cut", 0, P_UNLOCK, T | R | W, 0, KEEP, 0, 0, 0
@@ -272,20 +278,24 @@ TEST(record_dropped_on_tid_reuse)
 	struct shared *s = shm_new();
 	int pipefd[2], status;
 	pid_t pid, again;
+	uint32_t dead_id;
 	char c;
 
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, pipe(pipefd));
 	pid = die_in_window(s, &win);
 	ASSERT_LT(0, pid);
+	dead_id = s->tid;
 
 	again = fork_with_tid(pid);
 	if (again == 0) {
 		static char head[24] __attribute__((aligned(8)));
 		struct tlist l;
+		int fd = rf_open();
 
 		tl_init(&l, NATIVE, head);
-		tl_register(rf_open(), &l, RF_PROTO_INTENT);
+		tl_register(fd, &l, RF_PROTO_INTENT);
+		s->tid = rf_owner_of(fd);
 		write(pipefd[1], "r", 1);
 		pause();
 		_exit(0);
@@ -293,27 +303,26 @@ TEST(record_dropped_on_tid_reuse)
 	ASSERT_LT(0, again) TH_LOG("clone3 set_tid: %s", strerror(errno));
 	ASSERT_EQ(1, read(pipefd[0], &c, 1));
 	ASSERT_EQ(pid, again) TH_LOG("could not reuse TID %d", pid);
-	/* A live thread has that TID now: no recovery, the wait times out. */
-	EXPECT_EQ(-ETIMEDOUT, rf_wait_ms(rf_open(), &s->lock.word,
-					 s->lock.word, RF_WAIT_RECOVER, 300));
-	EXPECT_EQ(pid | R | W, s->lock.word);
-	kill(again, SIGKILL);
-	waitpid(again, &status, 0);
-	/* Now no thread has it: recovery by "releaser gone". */
+	EXPECT_NE(dead_id, s->tid);
+	/* The word's owner is dead, whoever has its TID now. */
 	EXPECT_EQ(RF_RESULT_RECOVERED,
-		  rf_wait_ms(rf_open(), &s->lock.word, s->lock.word,
+		  rf_wait_ms(rf_open(), &s->lock.word, dead_id | R | W,
 			     RF_WAIT_RECOVER, 2000));
 	EXPECT_EQ(W, s->lock.word);
+	kill(again, SIGKILL);
+	waitpid(again, &status, 0);
 }
 
 /* A live releaser is never recovered from under: the waiter sleeps. */
 TEST(no_recovery_while_releaser_lives)
 {
-	uint32_t word = rf_gettid() | R | W;
+	int fd = rf_open();
+	uint32_t me = rf_owner_of(fd), word = me | R | W;
 
-	EXPECT_EQ(-ETIMEDOUT, rf_wait_ms(rf_open(), &word, word,
-					 RF_WAIT_RECOVER, 300));
-	EXPECT_EQ(rf_gettid() | R | W, word);
+	EXPECT_EQ(-ETIMEDOUT, rf_wait_ms(fd, &word, word, RF_WAIT_RECOVER, 300));
+	EXPECT_EQ(-EBUSY, rf_wait_ms(fd, &word, word,
+				     RF_WAIT_RECOVER | RF_WAIT_TRY, 0));
+	EXPECT_EQ(me | R | W, word);
 }
 
 /* Cross-process, memfd mapping: the owner process dies holding, and

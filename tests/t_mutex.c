@@ -531,6 +531,7 @@ struct waiter {
 	const struct impl *im;
 	void *m;
 	pid_t tid;
+	uint32_t owner;		/* what its lock puts in the owner field */
 	int res;
 	uint32_t word;		/* the word just after the lock was taken */
 	bool unlock;
@@ -540,6 +541,8 @@ static void *waiter_fn(void *p)
 {
 	struct waiter *w = p;
 
+	/* rf_mutex words hold owner IDs, glibc's hold TIDs. */
+	w->owner = w->im == &impls[0] ? (uint32_t)rf_owner_id() : rf_gettid();
 	__atomic_store_n(&w->tid, rf_gettid(), __ATOMIC_RELEASE);
 	w->res = w->im->lock(w->m);
 	w->word = word_of(w->m);
@@ -665,13 +668,13 @@ TEST(slept_thread_keeps_waiters)
 
 	ASSERT_EQ(0, rf_mutex_init(&m, NULL));
 	ASSERT_EQ(0, rf_mutex_lock(&m));
-	EXPECT_EQ((uint32_t)rf_gettid(), rf_mutex_word(&m));
+	EXPECT_EQ((uint32_t)rf_owner_id(), rf_mutex_word(&m));
 	for (i = 0; i < 2; i++) {
 		w[i].m = &m;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, waiter_fn, &w[i]));
 		ASSERT_TRUE(wait_sleeping(getpid(), waiter_tid(&w[i])));
 	}
-	EXPECT_EQ(RF_FUTEX_WAITERS | rf_gettid(), rf_mutex_word(&m));
+	EXPECT_EQ(RF_FUTEX_WAITERS | rf_owner_id(), rf_mutex_word(&m));
 	ASSERT_EQ(0, rf_mutex_unlock(&m));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_join(th[i], NULL));
@@ -683,8 +686,8 @@ TEST(slept_thread_keeps_waiters)
 	 */
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, w[i].res);
-	EXPECT_EQ(RF_FUTEX_WAITERS | w[0].tid, w[0].word);
-	EXPECT_EQ(w[1].tid, w[1].word & RF_TID_MASK);
+	EXPECT_EQ(RF_FUTEX_WAITERS | w[0].owner, w[0].word);
+	EXPECT_EQ(w[1].owner, w[1].word & RF_OWNER_MASK);
 	EXPECT_EQ(0, rf_mutex_word(&m));
 }
 
@@ -713,7 +716,7 @@ TEST(uncontended_word_and_list)
 	rf_mutex_t a = RF_MUTEX_INITIALIZER, b = RF_MUTEX_INITIALIZER;
 	rf_mutexattr_t at;
 	struct head_view *h;
-	uint32_t tid = rf_gettid();
+	uint32_t tid = rf_owner_id();
 
 	ASSERT_EQ(0, rf_mutex_lock(&a));
 	EXPECT_EQ(tid, rf_mutex_word(&a));
@@ -912,6 +915,7 @@ TEST_F(mid_unlock, waiters_get_it)
 		char *node = (char *)self->m + 16;
 
 		c = rf_mutex_lock(self->m) == 0 ? 'y' : 'n';
+		*(uint32_t *)((char *)self->m + 64) = rf_owner_id();
 		h = my_intent_head();
 		if (!h || h->next != node)
 			c = 'n';
@@ -937,18 +941,18 @@ TEST_F(mid_unlock, waiters_get_it)
 	}
 	ASSERT_EQ(1, write(down[1], &c, 1));
 	ASSERT_EQ(1, read(up[0], &c, 1));
-	EXPECT_EQ((uint32_t)pid | RF_RELEASING,
+	EXPECT_EQ(*(uint32_t *)((char *)self->m + 64) | RF_RELEASING,
 		  rf_mutex_word(self->m) & ~RF_FUTEX_WAITERS);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	if (variant->waiter_first) {
 		ASSERT_EQ(0, pthread_join(th, NULL));
 		EXPECT_EQ(0, w.res) TH_LOG("waiter got %s", errname(w.res));
-		EXPECT_EQ(RF_FUTEX_WAITERS | w.tid, w.word);
+		EXPECT_EQ(RF_FUTEX_WAITERS | w.owner, w.word);
 	}
 	EXPECT_EQ(0, rf_mutex_lock(self->m));
-	EXPECT_EQ((uint32_t)rf_gettid(),
-		  rf_mutex_word(self->m) & RF_TID_MASK);
+	EXPECT_EQ((uint32_t)rf_owner_id(),
+		  rf_mutex_word(self->m) & RF_OWNER_MASK);
 	EXPECT_EQ(EINVAL, rf_mutex_consistent(self->m));
 	EXPECT_EQ(0, rf_mutex_unlock(self->m));
 	EXPECT_EQ(0, rf_mutex_word(self->m));
@@ -978,7 +982,7 @@ TEST(fork_child_registers_again)
 	if (pid == 0) {
 		if (rf_mutex_lock(m))
 			_exit(1);
-		if (rf_mutex_word(m) != (uint32_t)rf_gettid())
+		if (rf_mutex_word(m) != (uint32_t)rf_owner_id())
 			_exit(2);
 		_exit(0);		/* dies holding it */
 	}

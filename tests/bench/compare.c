@@ -337,7 +337,9 @@ static int race_child(void *arg)
 		h->list_op_pending = (void *)((uintptr_t)h->list_op_pending |
 					      RF_PENDING_UNLOCK);
 	memset(r->region, 0xa5, REGION);
-	store32(m, gettid() | r->extra);
+	/* The dead thread's owner value: an owner ID for rf, a TID for glibc. */
+	store32(m, (r->impl == RF ? (uint32_t)rf_owner_id() : (uint32_t)gettid()) |
+		   r->extra);
 	return 0;
 }
 

@@ -15,14 +15,24 @@
 #include <linux/ioctl.h>
 
 #define RF_DEVICE_PATH		"/dev/robustfutex"
-#define RF_ABI_VERSION		1
+#define RF_ABI_VERSION		2
 
-/* Futex word bits.  The first two are mainline's, the third is ours. */
+/*
+ * Futex word bits.  The first two are mainline's, the third is ours.
+ *
+ * In a word of the intent protocol the low bits hold the owner's *owner
+ * ID*, not its TID: a number the module hands each registered thread
+ * (RF_IOC_GET_OWNER), unique system wide among live registrations and
+ * not tied to any PID namespace.  It stops naming the thread when the
+ * thread exits or execs.  Words of mainline-protocol lists hold TIDs, as
+ * mainline's do.
+ */
 #define RF_FUTEX_WAITERS	0x80000000U
 #define RF_FUTEX_OWNER_DIED	0x40000000U
 #define RF_RELEASING		0x20000000U
-/* Owner TID in a word of the intent protocol (mainline lists: 0x3fffffff). */
-#define RF_TID_MASK		0x1fffffffU
+/* Owner field of an intent-protocol word (mainline lists: 0x3fffffff). */
+#define RF_OWNER_MASK		0x1fffffffU
+#define RF_TID_MASK		RF_OWNER_MASK	/* ABI 1 name */
 
 /* Bit 1 of list_op_pending in an intent-protocol list: unlock in progress. */
 #define RF_PENDING_UNLOCK	0x2UL
@@ -34,7 +44,7 @@ struct rf_info {
 	__u32 max_lists;	/* list slots per thread (module param) */
 	__u32 list_limit;	/* entries walked per list (module param) */
 	__u32 max_threads;	/* registered threads, system wide */
-	__u32 max_records;	/* pending recovery records, system wide */
+	__u32 max_records;	/* ABI 1 only; 0 since ABI 2 (no records) */
 	__u32 nr_threads;	/* threads registered now */
 	__u32 flags;		/* RF_INFO_* */
 };
@@ -68,7 +78,21 @@ struct rf_list {
 #define RF_WAIT_SHARED		0x01	/* word may be mapped by other processes */
 #define RF_WAIT_TIMEOUT		0x02	/* timeout is valid (absolute) */
 #define RF_WAIT_REALTIME	0x04	/* timeout is CLOCK_REALTIME, else MONOTONIC */
-#define RF_WAIT_RECOVER		0x08	/* recover a word whose releaser died */
+/*
+ * RF_WAIT_RECOVER: @val is an intent-protocol word.  If the owner ID in it
+ * names no live thread, then: with RF_RELEASING set, the release was cut
+ * short and the module finishes it (word := WAITERS bit only, result
+ * RF_RESULT_RECOVERED); without it, and with RF_WAIT_OWNER_DIED, the owner
+ * died holding the lock and the module marks it as the exit walk would
+ * (word := WAITERS bit | OWNER_DIED, result RF_RESULT_OWNER_DIED).  While
+ * the owner lives the caller sleeps as usual, and is also woken when the
+ * owner exits or execs, so it can ask again.
+ * RF_WAIT_TRY (with RF_WAIT_RECOVER): never sleep; -EBUSY if nothing was
+ * recovered.
+ */
+#define RF_WAIT_RECOVER		0x08
+#define RF_WAIT_OWNER_DIED	0x10
+#define RF_WAIT_TRY		0x20
 
 /* struct rf_wait: RF_IOC_WAIT.  Sleep while *uaddr == val. */
 struct rf_wait {
@@ -85,6 +109,7 @@ struct rf_wait {
 
 #define RF_RESULT_WOKEN		0	/* woken (possibly spuriously) */
 #define RF_RESULT_RECOVERED	1	/* releaser died: word made unlocked */
+#define RF_RESULT_OWNER_DIED	2	/* owner died: word made OWNER_DIED */
 
 /* struct rf_wake: RF_IOC_WAKE.  Returns the number of threads woken. */
 struct rf_wake {
@@ -97,6 +122,21 @@ struct rf_wake {
 
 #define RF_WAKE_SIZE_VER0	24
 
+/*
+ * struct rf_owner: RF_IOC_GET_OWNER.  The calling thread's owner ID, the
+ * value it stores in the owner field of intent-protocol words.  The first
+ * call registers the thread (with no list) and the ID then stays the
+ * thread's until it exits or execs, whatever lists it adds or removes.
+ */
+struct rf_owner {
+	__u32 size;
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 id;		/* out: 1 .. RF_OWNER_MASK - 1 */
+	__u32 reserved;		/* must be 0 */
+};
+
+#define RF_OWNER_SIZE_VER0	16
+
 #define RF_IOC_MAGIC		0xf7
 #define RF_IOC_GET_INFO		_IOWR(RF_IOC_MAGIC, 0x00, struct rf_info)
 #define RF_IOC_SET_LIST		_IOWR(RF_IOC_MAGIC, 0x01, struct rf_list)
@@ -104,5 +144,6 @@ struct rf_wake {
 #define RF_IOC_REMOVE_LIST	_IOW(RF_IOC_MAGIC, 0x03, struct rf_list)
 #define RF_IOC_WAIT		_IOWR(RF_IOC_MAGIC, 0x04, struct rf_wait)
 #define RF_IOC_WAKE		_IOW(RF_IOC_MAGIC, 0x05, struct rf_wake)
+#define RF_IOC_GET_OWNER	_IOWR(RF_IOC_MAGIC, 0x06, struct rf_owner)
 
 #endif /* _UAPI_LINUX_ROBUSTFUTEX_H */
