@@ -78,7 +78,9 @@ struct rf_list_desc {
  * Read slot @index of thread @tid (0: the caller; else a TID in the
  * caller's pid namespace, possibly of another process).  Returns 0,
  * -ENOENT (slot unused or thread not registered), -ESRCH (no such thread),
- * -EPERM (may not inspect that thread), -EINVAL (bad index), -ENODEV.
+ * -EPERM (may not inspect that thread: allowed are the caller's own
+ * thread group and callers with CAP_SYS_PTRACE over the target), -EINVAL
+ * (bad index), -ENODEV.
  */
 int rf_list_get(pid_t tid, int index, struct rf_list_desc *desc);
 

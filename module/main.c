@@ -50,7 +50,10 @@ MODULE_PARM_DESC(name, desc " (" __stringify(min) ".." __stringify(max) \
 
 RF_PARAM(max_lists, 16, 1, RF_MAX_LISTS_HARD, "list slots per thread");
 RF_PARAM(list_limit, 2048, 1, RF_LIST_LIMIT_HARD, "entries walked per list");
-RF_PARAM(max_threads, 65536, 1, 4194304, "registered threads, system wide");
+RF_PARAM(max_threads, 262144, 1, 4194304,
+	 "registered threads, system wide (memory backstop)");
+RF_PARAM(max_threads_per_user, 16384, 1, 4194304,
+	 "registered threads per user (real uid)");
 
 atomic64_t rf_stats[RF_NR_STATS];
 const char * const rf_stat_names[RF_NR_STATS] = {
@@ -199,10 +202,19 @@ static ssize_t rf_threads_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", rf_nr_threads());
 }
 
+static ssize_t rf_users_kshow(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return rf_users_show(buf);
+}
+
 static struct kobj_attribute rf_stat_attrs[RF_NR_STATS];
 static struct kobj_attribute rf_threads_attr = __ATTR(threads, 0444,
 						      rf_threads_show, NULL);
-static struct attribute *rf_attrs[RF_NR_STATS + 2];
+/* Who uses the module is the administrator's business only. */
+static struct kobj_attribute rf_users_attr = __ATTR(users, 0400,
+						    rf_users_kshow, NULL);
+static struct attribute *rf_attrs[RF_NR_STATS + 3];
 static const struct attribute_group rf_attr_group = { .attrs = rf_attrs };
 static struct kobject *rf_kobj;
 
@@ -218,6 +230,7 @@ static int rf_sysfs_init(void)
 		rf_attrs[i] = &rf_stat_attrs[i].attr;
 	}
 	rf_attrs[RF_NR_STATS] = &rf_threads_attr.attr;
+	rf_attrs[RF_NR_STATS + 1] = &rf_users_attr.attr;
 	rf_kobj = kobject_create_and_add("robustfutex", kernel_kobj);
 	if (!rf_kobj)
 		return -ENOMEM;

@@ -34,7 +34,6 @@
 #include <linux/kthread.h>
 #include <linux/cred.h>
 #include <linux/capability.h>
-#include <linux/sched/coredump.h>
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
 #include <linux/uaccess.h>
@@ -84,6 +83,7 @@ void rf_thread_put(struct rf_thread *t)
 {
 	if (!refcount_dec_and_test(&t->ref))
 		return;
+	rf_user_uncharge(t->user);
 	rcu_read_lock();
 	call_rcu(&t->rcu, rf_thread_free_rcu);
 	rcu_read_unlock();
@@ -244,6 +244,13 @@ static struct rf_thread *rf_register_current(void)
 		atomic_dec(&rf_nthreads);
 		return ERR_PTR(-ENOMEM);
 	}
+	t->user = rf_user_charge();
+	if (IS_ERR(t->user)) {
+		ret = PTR_ERR(t->user);
+		kfree(t);
+		atomic_dec(&rf_nthreads);
+		return ERR_PTR(ret);
+	}
 	t->nslots = n;
 	t->task = current;
 	t->tid = task_pid_vnr(current);
@@ -260,6 +267,7 @@ static struct rf_thread *rf_register_current(void)
 	if (ret < 0) {
 		mmput(t->mm);
 		module_put(THIS_MODULE);
+		rf_user_uncharge(t->user);
 		kfree(t);
 		atomic_dec(&rf_nthreads);
 		return ERR_PTR(ret);
@@ -367,30 +375,24 @@ long rf_ioctl_get_owner(struct rf_owner *arg)
 }
 
 /*
- * May the caller read @task's lists?  get_robust_list() asks
- * ptrace_may_access(PTRACE_MODE_READ_REALCREDS), which modules cannot call;
- * this is its credential rule without the LSM hook: same thread group, or
- * CAP_SYS_PTRACE, or matching real ids and a dumpable target.
+ * May the caller read @task's lists (addresses in its memory)?
+ * get_robust_list() asks ptrace_may_access(PTRACE_MODE_READ_REALCREDS),
+ * which modules cannot call, and with it the LSMs (Yama's ptrace_scope,
+ * SELinux, AppArmor).  Be stricter instead: the caller's own thread
+ * group, or CAP_SYS_PTRACE in the target's user namespace.  A same-uid
+ * process without the capability is refused.
  */
 static bool rf_may_read(struct task_struct *task)
 {
-	const struct cred *cred = current_cred(), *tcred;
+	const struct cred *tcred;
 	bool ok;
 
 	if (same_thread_group(task, current))
 		return true;
-	rcu_read_lock();
-	tcred = __task_cred(task);
-	ok = uid_eq(cred->uid, tcred->euid) && uid_eq(cred->uid, tcred->suid) &&
-	     uid_eq(cred->uid, tcred->uid) && gid_eq(cred->gid, tcred->egid) &&
-	     gid_eq(cred->gid, tcred->sgid) && gid_eq(cred->gid, tcred->gid);
-	rcu_read_unlock();
-	if (ok) {
-		task_lock(task);
-		ok = task->mm && get_dumpable(task->mm) == SUID_DUMP_USER;
-		task_unlock(task);
-	}
-	return ok || capable(CAP_SYS_PTRACE);
+	tcred = get_task_cred(task);
+	ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	put_cred(tcred);
+	return ok;
 }
 
 long rf_ioctl_get_list(struct rf_list *arg)

@@ -22,6 +22,7 @@
 extern unsigned int rf_max_lists;
 extern unsigned int rf_list_limit;
 extern unsigned int rf_max_threads;
+extern unsigned int rf_max_threads_per_user;
 
 /* Counters exposed in /sys/kernel/robustfutex/ (main.c). */
 enum rf_stat {
@@ -46,6 +47,8 @@ static inline void rf_count(enum rf_stat s, long n)
 	atomic64_add(n, &rf_stats[s]);
 }
 
+struct rf_user;
+
 struct rf_slot {
 	u64 head;
 	u8 width;		/* RF_WIDTH_32 or RF_WIDTH_64; 0 = unused */
@@ -65,6 +68,7 @@ struct rf_thread {
 	bool id_given;			/* told to userspace: keep until exit */
 	bool dead;			/* exited or exec'ed: under lock */
 	struct mm_struct *mm;		/* mmget() since registration */
+	struct rf_user *user;		/* charged for it */
 	bool walk_queued;
 	refcount_t ref;
 	struct callback_head twork;
@@ -88,6 +92,11 @@ long rf_ioctl_remove_list(struct rf_list *arg);
 long rf_ioctl_get_owner(struct rf_owner *arg);
 struct rf_thread *rf_owner_get(u32 id);
 void rf_thread_put(struct rf_thread *t);
+
+/* users.c: per-user accounting */
+struct rf_user *rf_user_charge(void);
+void rf_user_uncharge(struct rf_user *u);
+ssize_t rf_users_show(char *buf);
 
 /* walk.c: walk one list of a dead thread, in its mm (kthread_use_mm'ed) */
 void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot);

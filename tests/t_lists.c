@@ -456,15 +456,25 @@ TEST(slots_bad_arguments)
 	EXPECT_EQ(-ENOENT, rf_ioc(fd, RF_IOC_GET_LIST, &a));
 }
 
-/* ---- reading another thread's lists: get_robust_list's rule ---- */
+/*
+ * ---- reading another thread's lists ----
+ * Stricter than get_robust_list() (whose LSM check a module cannot make):
+ * own thread group, or CAP_SYS_PTRACE over the target.
+ */
+
+struct reader_arg {
+	pid_t target;
+	uid_t uid;
+};
 
 static int reader(void *arg)
 {
+	struct reader_arg *r = arg;
 	struct rf_list a = { .size = sizeof(a), .index = 0 };
 	int fd = rf_open();
 
-	a.tid = *(pid_t *)arg;
-	if (setgid(2000) || setuid(2000))
+	a.tid = r->target;
+	if (setgid(r->uid) || setuid(r->uid))
 		return 10;
 	return -rf_ioc(fd, RF_IOC_GET_LIST, &a);
 }
@@ -497,8 +507,11 @@ TEST(other_threads_lists)
 	a.tid = target;
 	EXPECT_EQ(0, rf_ioc(fd, RF_IOC_GET_LIST, &a));
 	EXPECT_EQ((uintptr_t)mem, a.head);
-	/* Another unprivileged user may not. */
-	status = in_child(reader, &target);
+	/* Another unprivileged user may not, nor may the same uid. */
+	status = in_child(reader, &(struct reader_arg){ target, 2000 });
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(EPERM, WEXITSTATUS(status));
+	status = in_child(reader, &(struct reader_arg){ target, 1000 });
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(EPERM, WEXITSTATUS(status));
 	kill(target, SIGKILL);

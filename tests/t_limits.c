@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What one user can make the module hold, and what it cannot take from
+ * another: registrations are charged to the caller's real uid and held to
+ * max_threads_per_user, and to half of max_threads whatever that says.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+#include "rf_test.h"
+
+#define PARAMS	"/sys/module/robustfutex/parameters/"
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	return v;
+}
+
+static int write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* Threads of user @uid registered now, from /sys/kernel/robustfutex/users. */
+static long user_threads(uid_t uid)
+{
+	FILE *f = fopen("/sys/kernel/robustfutex/users", "r");
+	unsigned int u, n;
+	long v = 0;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%u %u", &u, &n) == 2)
+		if (u == uid)
+			v = n;
+	fclose(f);
+	return v;
+}
+
+/* Threads that register and then block, so their registrations stay. */
+struct holder {
+	int fd;
+	int ready[2];
+	int release[2];
+};
+
+/* Registers a list, as any robust-list user would (works on ABI 1 too). */
+static void *hold_fn(void *arg)
+{
+	static __thread uintptr_t head[3];
+	struct holder *h = arg;
+	struct rf_list l = {
+		.size = sizeof(l), .index = -1, .width = sizeof(void *) * 8,
+		.protocol = RF_PROTO_MAINLINE, .head = (uintptr_t)head,
+	};
+	long r;
+	char c;
+
+	head[0] = (uintptr_t)head;
+	r = rf_ioc(h->fd, RF_IOC_SET_LIST, &l);
+	c = r >= 0 ? 'y' : (r == -ENOSPC ? 's' : 'e');
+
+	if (write(h->ready[1], &c, 1) != 1)
+		return NULL;
+	if (c == 'y')
+		read(h->release[0], &c, 1);
+	return NULL;
+}
+
+/*
+ * Fork a child of @uid that registers @n threads; each stays until the
+ * child is killed.  Returns the child; *@ok and *@full say how many were
+ * registered and how many were refused with ENOSPC.
+ */
+static pid_t user_registers(uid_t uid, int n, int *ok, int *full)
+{
+	int up[2], i;
+	pid_t pid;
+	char c;
+
+	*ok = *full = 0;
+	if (pipe(up))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		static struct holder h;
+		pthread_t th;
+
+		if (setgid(uid) || setuid(uid))
+			_exit(10);
+		h.fd = rf_open();
+		h.ready[1] = up[1];
+		if (pipe(h.release))
+			_exit(11);
+		for (i = 0; i < n; i++)
+			if (pthread_create(&th, NULL, hold_fn, &h))
+				_exit(12);
+		pause();
+		_exit(0);
+	}
+	for (i = 0; i < n && read(up[0], &c, 1) == 1; i++) {
+		*ok += c == 'y';
+		*full += c == 's';
+	}
+	close(up[0]);
+	close(up[1]);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+FIXTURE(limits) {
+	long per_user, global;
+};
+
+FIXTURE_SETUP(limits)
+{
+	self->per_user = read_long(PARAMS "max_threads_per_user");
+	self->global = read_long(PARAMS "max_threads");
+	ASSERT_LT(0, self->per_user);
+	ASSERT_LT(0, self->global);
+}
+
+FIXTURE_TEARDOWN(limits)
+{
+	write_long(PARAMS "max_threads_per_user", self->per_user);
+	write_long(PARAMS "max_threads", self->global);
+}
+
+/* A fills its own limit; B still registers; root sees both; A is raised. */
+TEST_F(limits, one_user_cannot_starve_another)
+{
+	pid_t a, b, a2;
+	int ok, full;
+
+	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 8));
+	a = user_registers(65534, 10, &ok, &full);
+	ASSERT_LT(0, a);
+	EXPECT_EQ(8, ok);
+	EXPECT_EQ(2, full);
+	EXPECT_EQ(8, user_threads(65534));
+
+	b = user_registers(65533, 3, &ok, &full);
+	ASSERT_LT(0, b);
+	EXPECT_EQ(3, ok) TH_LOG("another user must not be starved");
+	EXPECT_EQ(3, user_threads(65533));
+	EXPECT_EQ(8, user_threads(65534));
+
+	/* Raised at run time, A may hold more. */
+	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 12));
+	a2 = user_registers(65534, 4, &ok, &full);
+	EXPECT_EQ(4, ok);
+	EXPECT_EQ(12, user_threads(65534));
+
+	reap(a);
+	reap(a2);
+	reap(b);
+	/* Freed with the threads (RCU-deferred: allow a moment). */
+	for (ok = 0; ok < 100 && (user_threads(65534) || user_threads(65533));
+	     ok++)
+		usleep(20000);
+	EXPECT_EQ(0, user_threads(65534));
+	EXPECT_EQ(0, user_threads(65533));
+}
+
+/* However high the per-user limit, one user gets half of max_threads. */
+TEST_F(limits, global_backstop_is_shared)
+{
+	long base = read_long("/sys/kernel/robustfutex/threads");
+	pid_t a, b;
+	int ok, full;
+
+	ASSERT_LE(0, base);
+	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 1000));
+	ASSERT_EQ(0, write_long(PARAMS "max_threads", base + 16));
+	a = user_registers(65534, 16, &ok, &full);
+	ASSERT_LT(0, a);
+	EXPECT_EQ((base + 16) / 2, ok);
+	b = user_registers(65533, 2, &ok, &full);
+	ASSERT_LT(0, b);
+	EXPECT_EQ(2, ok) TH_LOG("the backstop must leave room for others");
+	reap(a);
+	reap(b);
+}
+
+/* Only root reads who uses the module. */
+TEST(users_file_is_root_only)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/sys/kernel/robustfutex/users", &st));
+	EXPECT_EQ(0400, st.st_mode & 0777);
+}
+
+TEST_HARNESS_MAIN
