@@ -2,7 +2,8 @@
 /*
  * rfctl: load, unload and inspect the robustfutex module through libkmod.
  *
- *   rfctl [-v] status                  state, ABI, limits, params, counters
+ *   rfctl [-v] status                  state, ABI, limits, params, counters,
+ *                                      registrations per user (root)
  *   rfctl [-v] load [param=value ...]  modprobe it, or set params if loaded
  *   rfctl [-v] unload                  remove it unless it is in use
  *
@@ -139,9 +140,10 @@ static const char *read_version(char *buf, size_t size)
 	return read_line(SYS_MODULE "/version", buf, size) ? "unknown" : buf;
 }
 
+/* Single-value files only: "users" has a line per user (print_users). */
 static int no_dots(const struct dirent *d)
 {
-	return d->d_name[0] != '.';
+	return d->d_name[0] != '.' && strcmp(d->d_name, "users");
 }
 
 /* Print every file of @dir as "@prefix.name: value", sorted by name. */
@@ -163,6 +165,19 @@ static void print_dir(const char *dir, const char *prefix)
 		free(ents[i]);
 	}
 	free(ents);
+}
+
+/* Registrations per user: root only (the file is 0400); quiet otherwise. */
+static void print_users(void)
+{
+	FILE *f = fopen(SYS_COUNTERS "/users", "re");
+	unsigned int uid, n;
+
+	if (!f)
+		return;
+	while (fscanf(f, "%u %u", &uid, &n) == 2)
+		printf("user.%u: %u\n", uid, n);
+	fclose(f);
 }
 
 static void print_info(void)
@@ -208,6 +223,7 @@ static int cmd_status(struct kmod_module *mod)
 	print_info();
 	print_dir(SYS_PARAMS, "param");
 	print_dir(SYS_COUNTERS, "counter");
+	print_users();
 	return RC_OK;
 }
 

@@ -6,10 +6,11 @@
  * Mainline's futex functions are not exported, so the module cannot wake a
  * thread asleep in FUTEX_WAIT: whoever must be woken on recovery sleeps
  * here.  Keys follow mainline's: (mm, address) for process-private words
- * and private anonymous memory; (page, offset) for shared memory, where the
- * waiter holds a page reference, so the page can neither be freed nor
- * migrated while anyone waits on it and every process mapping it finds the
- * same struct page.
+ * and private anonymous memory; (inode, offset in the file) for shared
+ * memory, file-backed or shmem.  A key holds no reference: nothing is
+ * pinned while a waiter sleeps (migration, compaction and truncation go
+ * on), and a key that outlives its object can only meet a newer object at
+ * the same address, which costs a spurious wakeup, never a lost one.
  *
  * Waiters hang off hashed buckets, each with its own spinlock.  A waker
  * unlinks a waiter and wakes it under the bucket lock; the waiter unlinks
@@ -26,6 +27,7 @@
 
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/hrtimer.h>
@@ -36,11 +38,11 @@
 #include "rf.h"
 
 struct rf_key {
-	unsigned long ptr;	/* mm, or page | RF_KEY_PAGE */
-	unsigned long off;	/* address, or offset in the page */
+	unsigned long ptr;	/* mm, or inode | RF_KEY_INODE */
+	unsigned long off;	/* address, or byte offset in the file */
 };
 
-#define RF_KEY_PAGE	1UL
+#define RF_KEY_INODE	1UL
 
 struct rf_bucket {
 	spinlock_t lock;		/* waiters */
@@ -69,19 +71,14 @@ static bool rf_key_eq(const struct rf_key *a, const struct rf_key *b)
 	return a->ptr == b->ptr && a->off == b->off;
 }
 
-static void rf_key_put(struct rf_key *key)
-{
-	if (key->ptr & RF_KEY_PAGE)
-		put_page((struct page *)(key->ptr & ~RF_KEY_PAGE));
-}
-
 /*
- * Key of the word at @uaddr in the current mm.  A shared key of a page
- * that is not private anonymous memory holds a page reference, dropped
- * with rf_key_put().
+ * Key of the word at @uaddr in the current mm.  -EAGAIN if the page was
+ * truncated from its file meanwhile (the caller's word is gone with it).
  */
 static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 {
+	struct address_space *mapping;
+	struct folio *folio;
 	struct page *page;
 	int ret;
 
@@ -102,9 +99,25 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 		put_page(page);
 		return 0;
 	}
-	key->ptr = (unsigned long)page | RF_KEY_PAGE;
-	key->off = offset_in_page(uaddr);
-	return 0;
+	/* Truncation clears page->mapping under the page lock. */
+	lock_page(page);
+	mapping = page->mapping;
+	if (mapping) {
+		/*
+		 * Not page_to_pgoff(): on 6.1 it needs an unexported hugetlb
+		 * helper.  hugetlb folios count their index in huge pages on
+		 * some kernels, so two hugetlbfs words may share a key there:
+		 * a spurious wakeup at worst.
+		 */
+		folio = page_folio(page);
+		key->ptr = (unsigned long)mapping->host | RF_KEY_INODE;
+		key->off = ((folio->index + page_to_pfn(page) -
+			     folio_pfn(folio)) << PAGE_SHIFT) +
+			   offset_in_page(uaddr);
+	}
+	unlock_page(page);
+	put_page(page);
+	return mapping ? 0 : -EAGAIN;
 }
 
 static int rf_wake_key(const struct rf_key *key, int nr)
@@ -146,9 +159,7 @@ long rf_ioctl_wake(struct rf_wake *arg)
 	ret = rf_key_init(&key, arg->uaddr, arg->flags & RF_WAIT_SHARED);
 	if (ret)
 		return ret;
-	ret = rf_wake_key(&key, min_t(u32, arg->nr, INT_MAX));
-	rf_key_put(&key);
-	return ret;
+	return rf_wake_key(&key, min_t(u32, arg->nr, INT_MAX));
 }
 
 /*
@@ -163,10 +174,8 @@ void rf_wake_dead(unsigned long uaddr, int nr)
 	key.ptr = (unsigned long)current->mm;
 	key.off = uaddr;
 	rf_wake_key(&key, nr);
-	if (!rf_key_init(&key, uaddr, true) && (key.ptr & RF_KEY_PAGE)) {
+	if (!rf_key_init(&key, uaddr, true) && (key.ptr & RF_KEY_INODE))
 		rf_wake_key(&key, nr);
-		rf_key_put(&key);
-	}
 }
 
 /*
@@ -371,7 +380,6 @@ retry:
 	}
 	arg->result = RF_RESULT_WOKEN;
 out:
-	rf_key_put(&key);
 	return ret;
 }
 

@@ -99,8 +99,8 @@ fi
 if start-stop-daemon -S -c $NOBODY:$NOBODY -x "$RFCTL" -- --help \
 		>/dev/null 2>&1; then
 	runu status
-	[ $rc = 0 ] && has '^abi_version: 1$' "$out"
-	check $? "status as uid $NOBODY: exit 0 (rc $rc)"
+	[ $rc = 0 ] && has '^abi_version: 2$' "$out" && ! has '^user\.' "$out"
+	check $? "status as uid $NOBODY: exit 0, no per-user lines (rc $rc)"
 	runu unload
 	[ $rc = 5 ] && has 'need root (CAP_SYS_MODULE)' "$err" && loaded
 	check $? "unload as uid $NOBODY: 'need root', exit 5 (rc $rc)"
