@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include "kselftest_harness.h"
@@ -19,12 +20,14 @@ struct waiter {
 	long ms;
 	long ret;
 	volatile int started;
+	volatile pid_t tid;
 };
 
 static void *waiter_fn(void *arg)
 {
 	struct waiter *w = arg;
 
+	w->tid = rf_gettid();
 	w->started = 1;
 	w->ret = rf_wait_ms(w->fd, w->word, w->val, w->flags, w->ms);
 	return NULL;
@@ -292,6 +295,75 @@ TEST(shared_flag_on_untouched_private_page)
 	pthread_join(th, NULL);
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(RF_RESULT_WOKEN, w.ret);
+}
+
+/*
+ * A sleeping waiter holds no page reference (mainline does not either: an
+ * extra reference blocks migration, compaction and hot-unplug).  memfd's
+ * F_SEAL_WRITE is the probe: it refuses with EBUSY while any page of the
+ * file has a reference beyond its mappings.  The word is mapped through a
+ * read-only descriptor, so no writable mapping stands in the way.
+ */
+static int memfd_ro_word(uint32_t **word, int *ro)
+{
+	char path[64];
+	uint32_t zero = 0;
+	int mfd = memfd_create("rf-seal", MFD_ALLOW_SEALING);
+
+	if (mfd < 0 || ftruncate(mfd, 4096) ||
+	    pwrite(mfd, &zero, sizeof(zero), 0) != sizeof(zero))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	*ro = open(path, O_RDONLY | O_CLOEXEC);
+	if (*ro < 0)
+		return -1;
+	*word = mmap(NULL, 4096, PROT_READ, MAP_SHARED, *ro, 0);
+	return *word == MAP_FAILED ? -1 : mfd;
+}
+
+TEST(shared_waiter_pins_no_page)
+{
+	struct waiter w = { .fd = rf_open(), .flags = RF_WAIT_SHARED, .ms = 10000 };
+	uint32_t *word;
+	pthread_t th;
+	int mfd, ro, i;
+
+	mfd = memfd_ro_word(&word, &ro);
+	ASSERT_LE(0, mfd);
+	w.word = word;
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_fn, &w));
+	for (i = 0; i < 500 && !(w.tid && rf_thread_asleep(w.tid)); i++)
+		usleep(10000);
+	/* The waiter sleeps on the page: sealing must still succeed. */
+	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE))
+		TH_LOG("F_SEAL_WRITE: %s (a page is pinned)", strerror(errno));
+	EXPECT_EQ(1, wake_until(w.fd, word, RF_WAIT_SHARED));
+	pthread_join(th, NULL);
+	EXPECT_EQ(RF_RESULT_WOKEN, w.ret);
+}
+
+/* Truncating the file under a sleeping waiter neither hangs nor leaks. */
+TEST(shared_waiter_survives_truncation)
+{
+	struct waiter w = { .fd = rf_open(), .flags = RF_WAIT_SHARED, .ms = 1000 };
+	uint32_t *word;
+	pthread_t th;
+	int mfd, ro, i;
+
+	mfd = memfd_ro_word(&word, &ro);
+	ASSERT_LE(0, mfd);
+	w.word = word;
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_fn, &w));
+	for (i = 0; i < 500 && !(w.tid && rf_thread_asleep(w.tid)); i++)
+		usleep(10000);
+	ASSERT_EQ(0, ftruncate(mfd, 0));
+	/* The word is gone: a wake cannot name it, the waiter times out. */
+	pthread_join(th, NULL);
+	EXPECT_EQ(-ETIMEDOUT, w.ret);
+	ASSERT_EQ(0, ftruncate(mfd, 4096));
+	/* A new page at the same offset is a new word, and works. */
+	EXPECT_EQ(-EAGAIN, rf_wait_ms(w.fd, word, 1, RF_WAIT_SHARED, 100));
+	EXPECT_EQ(-ETIMEDOUT, rf_wait_ms(w.fd, word, 0, RF_WAIT_SHARED, 100));
 }
 
 TEST_HARNESS_MAIN
