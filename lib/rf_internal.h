@@ -21,5 +21,7 @@ RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags);
 RF_HIDDEN int rfi_get_owner(void);
 /* The device fd (opened on first use), or -errno. */
 RF_HIDDEN int rfi_fd(void);
+/* Make sure the cached descriptor still names the device (after fork). */
+RF_HIDDEN void rfi_fd_check(void);
 
 #endif

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include "rf_internal.h"
 
 #define W	RF_FUTEX_WAITERS
@@ -52,6 +53,7 @@ struct rf_mutex_impl {
 	uint32_t count;		/* recursion depth, owner only */
 	uint32_t inconsistent;	/* EOWNERDEAD not yet made consistent */
 	struct rf_node node;
+	uint32_t orphan;	/* owner was exiting: trylock asks the module */
 };
 
 _Static_assert(sizeof(rf_mutex_t) == 48, "rf_mutex_t is 48 bytes");
@@ -78,7 +80,7 @@ struct rf_tls {
 	uint32_t owner;		/* owner ID from the module, 0 = not yet */
 	int slot;		/* module slot, valid if registered */
 	bool registered;
-	unsigned char exit_round;
+	bool exiting;		/* past the key destructor: no list any more */
 };
 
 /* All zero at thread start: not registered, no owner ID yet. */
@@ -86,6 +88,16 @@ static __thread struct rf_tls rf_self;
 static pthread_once_t rf_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rf_key;
 static int rf_key_err;
+
+/*
+ * Nonzero in the process that cached its threads' owner IDs, and zero in
+ * any child made from it by fork(), _Fork() or a raw clone() without
+ * CLONE_VM: the page is MADV_WIPEONFORK.  A child would otherwise lock
+ * with its parent's owner ID, and a recursive mutex of the parent's would
+ * "succeed" in it.  Until the page is set up, a static 1.
+ */
+static uint32_t rf_boot_marker = 1;
+static uint32_t *rf_marker = &rf_boot_marker;
 
 #define rf_barrier()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
 
@@ -143,26 +155,49 @@ static inline int rf_wflags(uint32_t kind)
 
 static void rf_destructor(void *arg);
 
-/*
- * fork() does not inherit module registrations, and the child's thread
- * needs an owner ID of its own: start it from scratch.  The mutexes on the
- * list are the parent's (or copies of them), not the child's.
- */
-static void rf_atfork_child(void)
+static inline bool rf_forked(void)
 {
-	struct rf_tls *self = &rf_self;
+	return !__atomic_load_n(rf_marker, __ATOMIC_RELAXED);
+}
 
-	self->owner = 0;
-	self->head.next = rf_head_node(self);
-	self->head.pending = NULL;
-	self->registered = false;
+/* The thread's owner ID if it is still this process's, else 0. */
+static inline uint32_t rf_cached_owner(struct rf_tls *self)
+{
+	return rf_forked() ? 0 : self->owner;
 }
 
 static void rf_init_once(void)
 {
+	void *p;
+
 	rf_key_err = pthread_key_create(&rf_key, rf_destructor);
-	if (!rf_key_err)
-		rf_key_err = pthread_atfork(NULL, NULL, rf_atfork_child);
+	if (rf_key_err)
+		return;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || madvise(p, 4096, MADV_WIPEONFORK)) {
+		rf_key_err = errno;
+		return;
+	}
+	*(uint32_t *)p = 1;
+	__atomic_store_n(&rf_marker, (uint32_t *)p, __ATOMIC_RELEASE);
+}
+
+/*
+ * The first thing a thread of a forked child does with the library: forget
+ * the parent's registration and ID (the mutexes on the copied list are the
+ * parent's), check the inherited descriptor, and mark the process as ours.
+ * A child has one thread, so nobody races with this.
+ */
+static void rf_child_reset(struct rf_tls *self)
+{
+	self->owner = 0;
+	self->head.next = rf_head_node(self);
+	self->head.pending = NULL;
+	self->registered = false;
+	self->exiting = false;
+	rfi_fd_check();
+	__atomic_store_n(rf_marker, 1, __ATOMIC_RELAXED);
 }
 
 /* This thread's owner ID, fetched on first use; 0 and @err on failure. */
@@ -170,12 +205,16 @@ static uint32_t rf_owner_slow(struct rf_tls *self, int *err)
 {
 	int id;
 
-	/* The atfork handler must exist before an ID is cached. */
+	/* The fork marker must exist before an ID is cached. */
 	pthread_once(&rf_once, rf_init_once);
 	if (rf_key_err) {
 		*err = rf_key_err;
 		return 0;
 	}
+	if (rf_forked())
+		rf_child_reset(self);
+	if (self->owner)
+		return self->owner;
 	id = rfi_get_owner();
 	if (id < 0) {
 		*err = -id;
@@ -187,9 +226,9 @@ static uint32_t rf_owner_slow(struct rf_tls *self, int *err)
 
 static inline uint32_t rf_owner(struct rf_tls *self, int *err)
 {
-	if (__builtin_expect(!self->owner, 0))
-		return rf_owner_slow(self, err);
-	return self->owner;
+	uint32_t me = rf_cached_owner(self);
+
+	return __builtin_expect(me, 1) ? me : rf_owner_slow(self, err);
 }
 
 /* Register this thread's list with the module (first robust lock). */
@@ -249,51 +288,29 @@ static inline void rf_dequeue(struct rf_tls *self, struct rf_node *n)
 }
 
 /*
- * Thread exit (pthread key destructor).  glibc may give this thread's stack
- * and TLS to a new thread as soon as the kernel clears the TID in
- * exit_mm(), which comes before the module's exit walk.  So do what the
- * walk would do here, and drop the registration: owner died on every lock
- * still held, one waiter woken.  Other destructors may still unlock
- * (or lock) our mutexes, so while locks are held wait for the last round
- * of destructors.
+ * Thread exit (pthread key destructor).  glibc may give this thread's TLS,
+ * which holds the list head, to a new thread as soon as the kernel clears
+ * the TID in exit_mm(), before the module's exit walk: drop the list from
+ * the module now.  Locks still held stay held, since the thread still
+ * runs (later destructors may use and unlock them) and its owner ID lives
+ * until it is gone; then whoever waits for one or locks it has the module
+ * mark it OWNER_DIED, as glibc's would be marked once the thread is dead.
+ * They are flagged as held by an exiting thread, so that trylock too
+ * knows to ask the module.
  */
 static void rf_destructor(void *arg)
 {
 	struct rf_tls *self = arg;
-	struct rf_node *n, *next;
-	uint32_t owner = self->owner;
+	struct rf_node *n;
 
-	if (!self->registered)
+	if (!self->registered || rf_forked())
 		return;
-	if (self->head.next != rf_head_node(self) &&
-	    ++self->exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
-	    !pthread_setspecific(rf_key, self))
-		return;
-	for (n = self->head.next; n != rf_head_node(self); n = next) {
-		struct rf_mutex_impl *m = (struct rf_mutex_impl *)
-			((char *)n - offsetof(struct rf_mutex_impl, node));
-		uint32_t v = rf_load(&m->word);
-
-		/*
-		 * Once marked and woken, the mutex is the waiter's: it links
-		 * the node into its own list.  Step past it first, as the
-		 * kernel's walk does.
-		 */
-		next = n->next;
-
-		while ((v & TID) == owner) {
-			if (rf_cas(&m->word, &v, (v & W) | OD)) {
-				if (v & W)
-					rfi_wake(&m->word, 1,
-						 rf_wflags(rf_load(&m->kind)));
-				break;
-			}
-		}
-	}
-	self->head.next = rf_head_node(self);
-	self->head.pending = NULL;
+	for (n = self->head.next; n != rf_head_node(self); n = n->next)
+		((struct rf_mutex_impl *)((char *)n -
+			offsetof(struct rf_mutex_impl, node)))->orphan = 1;
 	rfi_remove_list(self->slot);
 	self->registered = false;
+	self->exiting = true;
 }
 
 enum { RF_LOCK, RF_TRY, RF_TIMED };
@@ -305,7 +322,7 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 	struct rf_tls *self = rf_tls();
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
 	uint32_t v, nv;
-	bool robust, slept = false, asked = false;
+	bool robust, listed, slept = false, asked = false;
 	uint32_t me;
 	int ret = 0, r, wflags;
 
@@ -332,7 +349,9 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 		}
 	}
 	robust = !(kind & K_STALLED);
-	if (robust) {
+	/* Past the destructor, locks go on no list (see rf_destructor). */
+	listed = robust && !self->exiting;
+	if (listed) {
 		if (!self->registered && (ret = rf_register(self)))
 			return ret;
 		rf_set_pending(self, &m->node);
@@ -365,10 +384,11 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 		/* Owned, or being released. */
 		if (mode == RF_TRY) {
 			/*
-			 * A release whose releaser died stays cut short: ask
-			 * the module once, without sleeping.
+			 * A release whose releaser died stays cut short, and
+			 * a lock its exiting owner kept is marked only when
+			 * someone asks: ask the module once, without sleeping.
 			 */
-			if ((v & R) && !asked) {
+			if (((v & R) || (robust && m->orphan)) && !asked) {
 				asked = true;
 				r = rfi_wait(&m->word, v, wflags | RF_WAIT_TRY,
 					     clk, NULL);
@@ -405,16 +425,17 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 		}
 		v = rf_load(&m->word);
 	}
-	if (robust) {
+	if (listed) {
 		rf_enqueue(self, &m->node);
 		rf_set_pending(self, NULL);
 	}
+	m->orphan = self->exiting;
 	m->count = 1;
 	if (ret == EOWNERDEAD)
 		m->inconsistent = 1;
 	return ret;
 fail:
-	if (robust)
+	if (listed)
 		rf_set_pending(self, NULL);
 	return ret;
 }
@@ -457,12 +478,12 @@ RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
 	struct rf_mutex_impl *m = rf_impl(mu);
 	struct rf_tls *self = rf_tls();
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
-	uint32_t old, nv = 0;
-	bool robust;
+	uint32_t old, nv = 0, me = rf_cached_owner(self);
+	bool robust, listed;
 
 	if (!rf_kind_valid(kind))
 		return EINVAL;
-	if (!self->owner || (rf_load(&m->word) & TID) != self->owner)
+	if (!me || (rf_load(&m->word) & TID) != me)
 		return EPERM;
 	if ((kind & K_TYPE) == RF_MUTEX_RECURSIVE && m->count > 1) {
 		m->count--;
@@ -475,17 +496,19 @@ RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
 		m->inconsistent = 0;
 		nv = NOTREC;
 	}
-	if (robust)
+	/* Past the destructor the list is the module's no more. */
+	listed = robust && !self->exiting;
+	if (listed)
 		rf_set_pending(self, (char *)&m->node + RF_PENDING_UNLOCK);
 	/* Intent: from here a death leaves owner|R, never a write. */
 	__atomic_fetch_or(&m->word, R, __ATOMIC_SEQ_CST);
-	if (robust)
+	if (listed)
 		rf_dequeue(self, &m->node);
 	/* The release. */
 	old = __atomic_exchange_n(&m->word, nv, __ATOMIC_SEQ_CST);
 	if (old & W)
 		rfi_wake(&m->word, nv ? INT_MAX : 1, rf_wflags(kind));
-	if (robust)
+	if (listed)
 		rf_set_pending(self, NULL);
 	return 0;
 }
@@ -493,11 +516,12 @@ RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
 RF_EXPORT int rf_mutex_consistent(rf_mutex_t *mu)
 {
 	struct rf_mutex_impl *m = rf_impl(mu);
-	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
+	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED), me;
 
 	if (!rf_kind_valid(kind) || (kind & K_STALLED) || !m->inconsistent)
 		return EINVAL;
-	if (!rf_tls()->owner || (rf_load(&m->word) & TID) != rf_tls()->owner)
+	me = rf_cached_owner(rf_tls());
+	if (!me || (rf_load(&m->word) & TID) != me)
 		return EPERM;
 	m->inconsistent = 0;
 	return 0;

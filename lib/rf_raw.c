@@ -12,11 +12,35 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include "rf_internal.h"
 
 /* One descriptor per copy of the library; -1 until first use. */
 static int rf_fd = -1;
 static int rf_warned;
+/* The device's number, to recognise our descriptor by; 0 until known. */
+static dev_t rf_rdev;
+
+static bool rf_is_device(int fd)
+{
+	dev_t want = __atomic_load_n(&rf_rdev, __ATOMIC_RELAXED);
+	struct stat st;
+
+	return want && !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == want;
+}
+
+/*
+ * Forget @fd without closing it: the number is closed, or now names a
+ * file that is not ours (the program closed our descriptor and reused the
+ * number, or a clone(CLONE_VM) child without CLONE_FILES shares our
+ * memory but not our descriptors).
+ */
+static void rf_forget(int fd)
+{
+	__atomic_compare_exchange_n(&rf_fd, &fd, -1, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_RELAXED);
+}
 
 static int rf_open_slow(void)
 {
@@ -37,6 +61,12 @@ static int rf_open_slow(void)
 			return -ENODEV;
 		return -err;
 	}
+	if (!__atomic_load_n(&rf_rdev, __ATOMIC_RELAXED)) {
+		struct stat st;
+
+		if (!fstat(fd, &st))
+			__atomic_store_n(&rf_rdev, st.st_rdev, __ATOMIC_RELAXED);
+	}
 	/* Several threads may race to open: the first one wins. */
 	if (!__atomic_compare_exchange_n(&rf_fd, &old, fd, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -53,6 +83,14 @@ RF_HIDDEN int rfi_fd(void)
 	return fd >= 0 ? fd : rf_open_slow();
 }
 
+RF_HIDDEN void rfi_fd_check(void)
+{
+	int fd = __atomic_load_n(&rf_fd, __ATOMIC_ACQUIRE);
+
+	if (fd >= 0 && !rf_is_device(fd))
+		rf_forget(fd);
+}
+
 static int rf_ioctl(unsigned long cmd, void *arg)
 {
 	int fd, ret, tries = 0;
@@ -67,11 +105,12 @@ again:
 	ret = -errno;
 	/*
 	 * The program closed our descriptor behind our back (as daemons
-	 * closing every fd do): forget it and open the device again.
+	 * closing every fd do), or the number now names another file, which
+	 * refuses our ioctls: forget it and open the device again.
 	 */
-	if (ret == -EBADF && !tries++) {
-		__atomic_compare_exchange_n(&rf_fd, &fd, -1, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	if ((ret == -EBADF || (ret == -ENOTTY && !rf_is_device(fd))) &&
+	    !tries++) {
+		rf_forget(fd);
 		goto again;
 	}
 	return ret;

@@ -25,6 +25,24 @@
  *	librobustfutex: /dev/robustfutex: <reason>; load the module with
  *	'modprobe robustfutex'
  * Set RF_QUIET in the environment to silence it.
+ *
+ * Processes and threads:
+ *  - A child made by fork(), _Fork() or a raw clone() without CLONE_VM
+ *    starts afresh: on its first call it gets an owner ID of its own (the
+ *    library notices the new process through a MADV_WIPEONFORK page, so
+ *    no atfork handler is needed), and it does not own its parent's
+ *    mutexes, whatever the copied memory says.
+ *  - A clone(CLONE_VM) child shares the library's memory.  Without
+ *    CLONE_FILES it has its own descriptor table: if the number the
+ *    library caches names another file there, the library notices (device
+ *    number check on EBADF/ENOTTY) and opens the device again.  Without
+ *    CLONE_SETTLS it also shares the calling thread's TLS, and so its
+ *    owner ID: lock rf_mutexes in such a child only if it has a TLS of
+ *    its own.
+ *  - A thread that exits holding robust mutexes keeps them until it is
+ *    gone, through every key destructor (POSIX does not order them, and
+ *    a later one may still use and unlock them); then the next thread to
+ *    wait for or lock one gets EOWNERDEAD, as with glibc.
  */
 #ifndef ROBUSTFUTEX_H
 #define ROBUSTFUTEX_H

@@ -1096,6 +1096,77 @@ TEST(thread_exit_destructors)
 	pthread_key_delete(h.key);
 }
 
+/*
+ * POSIX does not order key destructors, and a thread that runs them is not
+ * yet terminated: while any destructor runs, a mutex the thread still
+ * holds is still its own.  glibc's robust mutex is marked OWNER_DIED only
+ * by the kernel once the thread is gone.  Same here: a destructor that
+ * runs in the last round, after the library's, finds the mutex held and
+ * another thread's trylock gets EBUSY; once the thread is gone, trylock
+ * and lock get EOWNERDEAD.
+ */
+struct late {
+	const struct impl *im;
+	union anymutex m;
+	pthread_key_t key;
+	sem_t in_dtor, go;
+	int rounds, res;
+};
+
+static void late_destructor(void *p)
+{
+	struct late *l = p;
+
+	/* Stay for the last round, after every other key's first. */
+	if (++l->rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+		pthread_setspecific(l->key, l);
+		return;
+	}
+	sem_post(&l->in_dtor);
+	sem_wait(&l->go);
+}
+
+static void *late_holder(void *p)
+{
+	struct late *l = p;
+
+	if (l->im->lock(&l->m))
+		return (void *)1;
+	pthread_setspecific(l->key, l);
+	return NULL;
+}
+
+TEST(held_through_late_destructors_like_glibc)
+{
+	int i;
+
+	for (i = 0; i < NIMPL; i++) {
+		struct late l = { .im = &impls[i] };
+		rf_mutex_t warm = RF_MUTEX_INITIALIZER;
+		pthread_t th;
+
+		/* The library's key exists first: its destructor runs first. */
+		ASSERT_EQ(0, rf_mutex_lock(&warm));
+		ASSERT_EQ(0, rf_mutex_unlock(&warm));
+		ASSERT_EQ(0, l.im->init(&l.m, 0, false));
+		ASSERT_EQ(0, pthread_key_create(&l.key, late_destructor));
+		sem_init(&l.in_dtor, 0, 0);
+		sem_init(&l.go, 0, 0);
+		ASSERT_EQ(0, pthread_create(&th, NULL, late_holder, &l));
+		sem_wait(&l.in_dtor);
+		EXPECT_EQ(EBUSY, l.im->trylock(&l.m))
+			TH_LOG("%s: a live thread's lock was taken", l.im->name);
+		sem_post(&l.go);
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		EXPECT_EQ(EOWNERDEAD, l.im->trylock(&l.m)) TH_LOG("%s", l.im->name);
+		EXPECT_EQ(0, l.im->consistent(&l.m));
+		EXPECT_EQ(0, l.im->unlock(&l.m));
+		EXPECT_EQ(0, l.im->lock(&l.m));
+		EXPECT_EQ(0, l.im->unlock(&l.m));
+		pthread_key_delete(l.key);
+	}
+}
+
 /* Raw API argument checks. */
 TEST(raw_api)
 {
