@@ -232,7 +232,11 @@ static int rf_recover_locked(u32 __user *uaddr, u32 val, u32 flags)
 /*
  * Under the bucket lock, with the word still @val: the live registration
  * owning it, returned with its lock held and a reference, or NULL if the
- * owner is dead (no registration has the ID, or it exited or exec'ed).
+ * owner is dead: no registration has the ID, or it exited or exec'ed, or
+ * it is exiting (PF_EXITING: it runs no user code again).  The last one
+ * matters because the exit probe comes after exit_mm() has told
+ * pthread_join() that the thread is gone.  While !t->dead the probe has
+ * not run, so t->task is still there.
  */
 static struct rf_thread *rf_owner_lock_live(u32 val)
 {
@@ -241,7 +245,7 @@ static struct rf_thread *rf_owner_lock_live(u32 val)
 	if (!t)
 		return NULL;
 	spin_lock(&t->lock);
-	if (!t->dead)
+	if (!t->dead && !(READ_ONCE(t->task->flags) & PF_EXITING))
 		return t;
 	spin_unlock(&t->lock);
 	rf_thread_put(t);
