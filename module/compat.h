@@ -16,6 +16,19 @@
 #define RF_EXIT_PROBE_ARGS	void *data, struct task_struct *p
 #endif
 
+/* get_user_pages_remote() lost its vmas argument in 6.5. */
+#include <linux/mm.h>
+static inline long rf_gup_remote(struct mm_struct *mm, unsigned long addr,
+				 unsigned int flags, struct page **page,
+				 int *locked)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return get_user_pages_remote(mm, addr, 1, flags, page, locked);
+#else
+	return get_user_pages_remote(mm, addr, 1, flags, page, NULL, locked);
+#endif
+}
+
 /* tracepoint_synchronize_unregister() is inline over these exports. */
 #include <linux/tracepoint.h>
 static inline void rf_tracepoint_sync(void)

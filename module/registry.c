@@ -5,16 +5,16 @@
  * A registration belongs to a thread: only that thread creates, changes or
  * drops it (ioctl, exec, exit), so its own paths need no lock against each
  * other; other threads only read slots (RF_IOC_GET_LIST) under RCU and
- * t->lock.  It holds an mm reference so the lists can be walked after
- * exit_mm(), and a module reference so the module cannot go while a walk
- * may still be due.
+ * t->lock.  It is linked to its address space (mm.c), whose last user
+ * walks it if the thread itself cannot, and holds a module reference so
+ * the module cannot go while a walk may still be due.
  *
- * At exit the sched_process_exit probe (atomic context) queues a task_work
- * on the dying thread; that runs before the thread is reaped, so recovery is
- * done before waitpid() or a robust waiter can observe the death.  The walk
- * itself runs on a kworker that borrows the mm with kthread_use_mm(): user
- * access from there is ordinary and is not cut short by the SIGKILL that the
- * dying thread may have pending (GUP refuses to fault for such a task).
+ * At exit the sched_process_exit probe (atomic context) marks the owner ID
+ * dead and queues a task_work on the dying thread; that runs in the thread
+ * itself (PF_EXITING, its own priority and OOM standing) before it is
+ * reaped, so recovery is done before waitpid() returns.  The walk reads
+ * the thread's lists through the remote-access API (walk.c); nothing waits
+ * on another context.
  *
  * Each registration also carries the thread's owner ID, the value its
  * intent-protocol words hold (docs/identity.md).  IDs live in an XArray,
@@ -31,7 +31,6 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/sched/signal.h>
-#include <linux/kthread.h>
 #include <linux/cred.h>
 #include <linux/capability.h>
 #include <linux/tracepoint.h>
@@ -50,7 +49,6 @@ static struct rhashtable rf_threads;
 static DEFINE_XARRAY_ALLOC1(rf_owners);
 static u32 rf_owner_next;
 static atomic_t rf_nthreads = ATOMIC_INIT(0);
-static struct workqueue_struct *rf_wq;
 
 unsigned int rf_nr_threads(void)
 {
@@ -65,7 +63,9 @@ static struct rf_thread *rf_lookup(struct task_struct *task)
 /*
  * The module reference is dropped from an RCU callback: rf_registry_exit()
  * runs rcu_barrier(), so the callback has returned before the module text
- * goes away.
+ * goes away, and synchronize_rcu_tasks(), so no task is still running the
+ * last instructions of the function that queued it (rf_thread_put()'s
+ * caller, on its way out of module text).
  */
 static void rf_thread_free_rcu(struct rcu_head *rcu)
 {
@@ -74,11 +74,6 @@ static void rf_thread_free_rcu(struct rcu_head *rcu)
 	module_put(THIS_MODULE);
 }
 
-/*
- * The caller returns into module text after call_rcu(): a read-side
- * section covers all but its last instructions (the window every module
- * that drops its own reference has, short of module_put_and_kthread_exit()).
- */
 void rf_thread_put(struct rf_thread *t)
 {
 	if (!refcount_dec_and_test(&t->ref))
@@ -113,35 +108,25 @@ static void rf_thread_release(struct rf_thread *t)
 {
 	rf_wake_owner_waiters(t);
 	xa_erase(&rf_owners, t->id);
-	mmput(t->mm);
+	rf_mm_detach(t);
 	rf_thread_put(t);
 }
 
-static void rf_walk_work(struct work_struct *work)
-{
-	struct rf_thread *t = container_of(work, struct rf_thread, work);
-	unsigned int i;
-
-	kthread_use_mm(t->mm);
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].width)
-			rf_walk_list(t->mm, t->slots[i].protocol ==
-				     RF_PROTO_INTENT ? t->id : t->tid,
-				     &t->slots[i]);
-	kthread_unuse_mm(t->mm);
-	complete(&t->done);
-}
-
-/* task_work on the dying or exec'ing thread: walk, then drop. */
+/*
+ * task_work on the dying or exec'ing thread: walk, then drop.  While some
+ * user keeps the address space, the walk runs here; if none does, the
+ * address space's release is walking or has walked this thread (mm.c).
+ */
 static void rf_twork_fn(struct callback_head *cb)
 {
 	struct rf_thread *t = container_of(cb, struct rf_thread, twork);
 
 	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
-	init_completion(&t->done);
-	INIT_WORK(&t->work, rf_walk_work);
-	queue_work(rf_wq, &t->work);
-	wait_for_completion(&t->done);
+	if (mmget_not_zero(t->mm)) {
+		if (rf_walk_claim(t))
+			rf_walk_thread(t);
+		mmput(t->mm);
+	}
 	rf_thread_release(t);
 }
 
@@ -257,20 +242,18 @@ static struct rf_thread *rf_register_current(void)
 	spin_lock_init(&t->lock);
 	INIT_LIST_HEAD(&t->owner_waiters);
 	refcount_set(&t->ref, 1);
-	mmget(current->mm);
-	t->mm = current->mm;
+	ret = rf_mm_attach(t);
+	if (ret)
+		goto out_free;
 	__module_get(THIS_MODULE);
 	/* Cyclic: a dead owner's number comes back as late as possible. */
 	ret = xa_alloc_cyclic(&rf_owners, &t->id, t,
 			      XA_LIMIT(1, RF_OWNER_MASK - 1), &rf_owner_next,
 			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
-		mmput(t->mm);
+		rf_mm_detach(t);
 		module_put(THIS_MODULE);
-		rf_user_uncharge(t->user);
-		kfree(t);
-		atomic_dec(&rf_nthreads);
-		return ERR_PTR(ret);
+		goto out_free;
 	}
 	/* Published: from here on it goes the way every registration goes. */
 	ret = rhashtable_insert_fast(&rf_threads, &t->node, rf_thread_params);
@@ -280,6 +263,12 @@ static struct rf_thread *rf_register_current(void)
 	}
 	rf_count(RF_STAT_REGISTRATIONS, 1);
 	return t;
+
+out_free:
+	rf_user_uncharge(t->user);
+	kfree(t);
+	atomic_dec(&rf_nthreads);
+	return ERR_PTR(ret);
 }
 
 /*
@@ -447,12 +436,6 @@ int rf_registry_init(void)
 	ret = rhashtable_init(&rf_threads, &rf_thread_params);
 	if (ret)
 		return ret;
-	rf_wq = alloc_workqueue("robustfutex",
-				WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
-	if (!rf_wq) {
-		ret = -ENOMEM;
-		goto out_table;
-	}
 	for_each_kernel_tracepoint(rf_tp_find, NULL);
 	for (i = 0; i < ARRAY_SIZE(rf_tps); i++) {
 		if (!rf_tps[i].tp) {
@@ -469,8 +452,6 @@ int rf_registry_init(void)
 
 out_tp:
 	rf_tp_unregister(i);
-	destroy_workqueue(rf_wq);
-out_table:
 	rhashtable_destroy(&rf_threads);
 	return ret;
 }
@@ -478,9 +459,10 @@ out_table:
 void rf_registry_exit(void)
 {
 	rf_tp_unregister(ARRAY_SIZE(rf_tps));
-	destroy_workqueue(rf_wq);
 	/* Registrations' RCU callbacks hold module text: let them finish. */
 	rcu_barrier();
+	synchronize_rcu_tasks();
+	rf_mm_exit();
 	rhashtable_destroy(&rf_threads);
 	xa_destroy(&rf_owners);
 }

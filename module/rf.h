@@ -7,8 +7,6 @@
 #include <linux/atomic.h>
 #include <linux/mm_types.h>
 #include <linux/rhashtable-types.h>
-#include <linux/workqueue.h>
-#include <linux/completion.h>
 #include <linux/task_work.h>
 #include <linux/spinlock.h>
 #include <linux/refcount.h>
@@ -48,6 +46,7 @@ static inline void rf_count(enum rf_stat s, long n)
 }
 
 struct rf_user;
+struct rf_mm;
 
 struct rf_slot {
 	u64 head;
@@ -67,13 +66,15 @@ struct rf_thread {
 	u32 id;				/* owner ID (RF_IOC_GET_OWNER) */
 	bool id_given;			/* told to userspace: keep until exit */
 	bool dead;			/* exited or exec'ed: under lock */
-	struct mm_struct *mm;		/* mmget() since registration */
+	struct mm_struct *mm;		/* its lists' address space (mm.c) */
+	struct rf_mm *rmm;
+	struct list_head mmnode;	/* on rmm->threads */
+	struct list_head rnode;		/* on a release's to-do list */
+	unsigned long walked;		/* bit 0: the walk is claimed */
 	struct rf_user *user;		/* charged for it */
 	bool walk_queued;
 	refcount_t ref;
 	struct callback_head twork;
-	struct work_struct work;
-	struct completion done;
 	struct rcu_head rcu;
 	spinlock_t lock;		/* slots, dead, owner_waiters */
 	struct list_head owner_waiters;	/* waiting on a word it owns */
@@ -98,11 +99,20 @@ struct rf_user *rf_user_charge(void);
 void rf_user_uncharge(struct rf_user *u);
 ssize_t rf_users_show(char *buf);
 
-/* walk.c: walk one list of a dead thread, in its mm (kthread_use_mm'ed) */
-void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot);
+/* mm.c: the address space a registration's lists live in */
+int rf_mm_attach(struct rf_thread *t);
+void rf_mm_detach(struct rf_thread *t);
+void rf_mm_exit(void);
 
-/* uaccess.c: futex words of the current mm */
-int rf_cmpxchg_user(u32 __user *uaddr, u32 old, u32 new, u32 *cur);
+/* walk.c: the lists of a thread that died or exec'ed, from any context */
+static inline bool rf_walk_claim(struct rf_thread *t)
+{
+	return !test_and_set_bit(0, &t->walked);
+}
+
+void rf_walk_thread(struct rf_thread *t);
+
+/* uaccess.c: futex words of the current mm (ioctls) */
 int rf_cmpxchg_user_atomic(u32 __user *uaddr, u32 old, u32 new, u32 *cur);
 int rf_get_user_atomic(u32 __user *uaddr, u32 *val);
 int rf_fault_in(unsigned long uaddr, bool write);
@@ -112,7 +122,8 @@ int rf_wait_init(void);
 void rf_wait_exit(void);
 long rf_ioctl_wait(struct rf_wait *arg);
 long rf_ioctl_wake(struct rf_wake *arg);
-void rf_wake_dead(unsigned long uaddr, int nr);
+void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
+		  struct page *page, int nr);
 void rf_wake_owner_waiters(struct rf_thread *t);
 
 #endif /* _RF_H */

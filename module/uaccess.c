@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Futex-word access in the current mm: the caller's own in an ioctl, or a
- * dead thread's one borrowed with kthread_use_mm() by the walker.
+ * Futex-word access in the current mm, for the ioctls.  (The exit walk
+ * reads another, possibly dying, address space: walk.c does that through
+ * get_user_pages_remote().)
  *
  * Words are read and changed with page faults disabled so the same helpers
  * work under a bucket spinlock; on -EFAULT the caller drops its locks and
@@ -47,22 +48,4 @@ int rf_fault_in(unsigned long uaddr, bool write)
 	ret = fixup_user_fault(mm, uaddr, write ? FAULT_FLAG_WRITE : 0, NULL);
 	mmap_read_unlock(mm);
 	return ret;
-}
-
-/* Bound on fault-in retries: a page that faults again after fixup is gone. */
-#define RF_FAULT_RETRIES	8
-
-int rf_cmpxchg_user(u32 __user *uaddr, u32 old, u32 new, u32 *cur)
-{
-	int i, ret = -EFAULT;
-
-	for (i = 0; i < RF_FAULT_RETRIES; i++) {
-		ret = rf_cmpxchg_user_atomic(uaddr, old, new, cur);
-		if (ret != -EFAULT)
-			return ret;
-		ret = rf_fault_in((unsigned long)uaddr, true);
-		if (ret)
-			return ret;
-	}
-	return -EFAULT;
 }

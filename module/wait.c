@@ -72,33 +72,21 @@ static bool rf_key_eq(const struct rf_key *a, const struct rf_key *b)
 }
 
 /*
- * Key of the word at @uaddr in the current mm.  -EAGAIN if the page was
- * truncated from its file meanwhile (the caller's word is gone with it).
+ * Shared key of the word at @uaddr, in @page (held by the caller), if the
+ * page belongs to a file or shmem: (inode, offset in the file).  Private
+ * anonymous memory, and the zero page an untouched private page reads as,
+ * are named by (mm, address) as mainline does: returns 0 and leaves @key.
+ * -EAGAIN if the page was truncated from its file meanwhile (the word is
+ * gone with it).
  */
-static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
+static int rf_key_of_page(struct rf_key *key, struct page *page,
+			  unsigned long uaddr)
 {
 	struct address_space *mapping;
 	struct folio *folio;
-	struct page *page;
-	int ret;
 
-	key->ptr = (unsigned long)current->mm;
-	key->off = uaddr;
-	if (!shared)
+	if (PageAnon(page) || !READ_ONCE(page->mapping))
 		return 0;
-	ret = get_user_pages_fast(uaddr, 1, 0, &page);
-	if (ret < 0)
-		return ret;
-	if (ret != 1)
-		return -EFAULT;
-	/*
-	 * Private anonymous memory, and the zero page an untouched private
-	 * page reads as, are named by (mm, address) as mainline does.
-	 */
-	if (PageAnon(page) || !READ_ONCE(page->mapping)) {
-		put_page(page);
-		return 0;
-	}
 	/* Truncation clears page->mapping under the page lock. */
 	lock_page(page);
 	mapping = page->mapping;
@@ -116,8 +104,27 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 			   offset_in_page(uaddr);
 	}
 	unlock_page(page);
-	put_page(page);
 	return mapping ? 0 : -EAGAIN;
+}
+
+/* Key of the word at @uaddr in the current mm. */
+static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
+{
+	struct page *page;
+	int ret;
+
+	key->ptr = (unsigned long)current->mm;
+	key->off = uaddr;
+	if (!shared)
+		return 0;
+	ret = get_user_pages_fast(uaddr, 1, 0, &page);
+	if (ret < 0)
+		return ret;
+	if (ret != 1)
+		return -EFAULT;
+	ret = rf_key_of_page(key, page, uaddr);
+	put_page(page);
+	return ret;
 }
 
 static int rf_wake_key(const struct rf_key *key, int nr)
@@ -163,18 +170,18 @@ long rf_ioctl_wake(struct rf_wake *arg)
 }
 
 /*
- * Wake waiters of a word in a dead thread's mm (borrowed by the walker).
- * The walker cannot know whether the word was waited on as private or as
- * shared, so it wakes both keys; an extra wake is spurious, never lost.
+ * Wake waiters of the word at @uaddr of a dead thread's @mm, in @page (held
+ * by the walker).  The walker cannot know whether the word was waited on
+ * as private or as shared, so it wakes both keys; an extra wake is
+ * spurious, never lost.
  */
-void rf_wake_dead(unsigned long uaddr, int nr)
+void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
+		  struct page *page, int nr)
 {
-	struct rf_key key;
+	struct rf_key key = { .ptr = (unsigned long)mm, .off = uaddr };
 
-	key.ptr = (unsigned long)current->mm;
-	key.off = uaddr;
 	rf_wake_key(&key, nr);
-	if (!rf_key_init(&key, uaddr, true) && (key.ptr & RF_KEY_INODE))
+	if (!rf_key_of_page(&key, page, uaddr) && (key.ptr & RF_KEY_INODE))
 		rf_wake_key(&key, nr);
 }
 

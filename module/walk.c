@@ -2,12 +2,23 @@
 /*
  * The list walk for a thread that died or exec'ed.  One walker for 32- and
  * 64-bit lists (mainline's robust_list_head layout in the registered pointer
- * width) and for both protocols.  It runs on a kworker that has borrowed the
- * thread's mm, so user access here is ordinary and may sleep.
+ * width) and for both protocols.
+ *
+ * It runs in the dying (or exec'ing) thread's task_work, or in whoever
+ * drops the address space's last user (mm.c), never on a shared worker.
+ * Either way current->mm is not the lists' mm, so user memory is reached
+ * through get_user_pages_remote() and a kernel mapping of the page:
+ *  - a fault that would wait forever does not: userfaultfd refuses to
+ *    block a PF_EXITING task, and a release that runs in any other
+ *    context does not fault at all (FOLL_NOFAULT);
+ *  - remote access ignores protection keys, as the kernel's own does;
+ *  - every failed access is counted and cuts the walk or the word short,
+ *    and a waiter can still recover an intent word itself (owner IDs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/uaccess.h>
+#include <linux/mm.h>
+#include <linux/highmem.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <linux/ratelimit.h>
@@ -20,30 +31,97 @@ enum rf_word_kind {
 };
 
 struct rf_walker {
+	struct mm_struct *mm;
+	unsigned int gup_flags;	/* FOLL_NOFAULT outside an exiting task */
 	u32 owner;		/* owner ID (intent) or TID (mainline) */
 	unsigned int size;	/* pointer size: 4 or 8 */
 	bool intent;
 	long futex_offset;
+	/* The page last reached, kept for the next access to the same page. */
+	struct page *page;
+	unsigned long page_addr;
+	bool page_write, page_dirty;
 };
 
-static int rf_read_ptr(const struct rf_walker *w, unsigned long uaddr,
+static void rf_page_drop(struct rf_walker *w)
+{
+	if (!w->page)
+		return;
+	if (w->page_dirty)
+		set_page_dirty_lock(w->page);
+	put_page(w->page);
+	w->page = NULL;
+}
+
+/* Hold the page of @uaddr, writable (copy-on-write broken) if @write. */
+static int rf_page_get(struct rf_walker *w, unsigned long uaddr, bool write)
+{
+	unsigned long addr = uaddr & PAGE_MASK;
+	int locked = 1;
+	long n;
+
+	if (w->page && w->page_addr == addr && (w->page_write || !write))
+		return 0;
+	rf_page_drop(w);
+	mmap_read_lock(w->mm);
+	n = rf_gup_remote(w->mm, addr, w->gup_flags | (write ? FOLL_WRITE : 0),
+			  &w->page, &locked);
+	if (locked)
+		mmap_read_unlock(w->mm);
+	if (n != 1) {
+		w->page = NULL;
+		return n < 0 ? n : -EFAULT;
+	}
+	w->page_addr = addr;
+	w->page_write = write;
+	w->page_dirty = false;
+	return 0;
+}
+
+/* Read @size (4 or 8) aligned bytes at @uaddr. */
+static int rf_peek(struct rf_walker *w, unsigned long uaddr,
+		   unsigned int size, u64 *val)
+{
+	void *kaddr;
+	int ret;
+
+	if (uaddr & (size - 1) || uaddr + size > TASK_SIZE)
+		return -EFAULT;
+	ret = rf_page_get(w, uaddr, false);
+	if (ret)
+		return ret;
+	kaddr = kmap_local_page(w->page) + offset_in_page(uaddr);
+	*val = size == 4 ? READ_ONCE(*(u32 *)kaddr) : READ_ONCE(*(u64 *)kaddr);
+	kunmap_local(kaddr);
+	return 0;
+}
+
+/* cmpxchg on a futex word, atomic with respect to its users' atomics. */
+static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
+			   u32 old, u32 new, u32 *cur)
+{
+	u32 *kaddr;
+	int ret;
+
+	ret = rf_page_get(w, uaddr, true);
+	if (ret)
+		return ret;
+	kaddr = kmap_local_page(w->page) + offset_in_page(uaddr);
+	*cur = cmpxchg(kaddr, old, new);
+	kunmap_local(kaddr);
+	if (*cur == old)
+		w->page_dirty = true;
+	return 0;
+}
+
+static int rf_read_ptr(struct rf_walker *w, unsigned long uaddr,
 		       unsigned long *val)
 {
-	u32 v32;
-	u64 v64;
+	u64 v;
+	int ret = rf_peek(w, uaddr, w->size, &v);
 
-	if (uaddr & (w->size - 1))
-		return -EINVAL;
-	if (w->size == 4) {
-		if (get_user(v32, (u32 __user *)uaddr))
-			return -EFAULT;
-		*val = v32;
-	} else {
-		if (get_user(v64, (u64 __user *)uaddr))
-			return -EFAULT;
-		*val = v64;
-	}
-	return 0;
+	*val = v;
+	return ret;
 }
 
 static unsigned long rf_futex_addr(const struct rf_walker *w,
@@ -56,13 +134,13 @@ static unsigned long rf_futex_addr(const struct rf_walker *w,
 }
 
 /* Apply the death rules to one futex word (DESIGN.md, "Protocol"). */
-static void rf_word_death(const struct rf_walker *w, unsigned long uaddr,
+static void rf_word_death(struct rf_walker *w, unsigned long uaddr,
 			  enum rf_word_kind kind, bool pi)
 {
-	u32 __user *p = (u32 __user *)uaddr;
 	u32 mask = w->intent ? RF_OWNER_MASK : FUTEX_TID_MASK;
 	u32 uval, nval, cur, owner;
 	int tries = 0;
+	u64 v;
 
 	/* A misaligned atomic could split-lock; never touch one. */
 	if (uaddr & 3) {
@@ -70,10 +148,11 @@ static void rf_word_death(const struct rf_walker *w, unsigned long uaddr,
 		return;
 	}
 retry:
-	if (get_user(uval, p)) {
+	if (rf_peek(w, uaddr, 4, &v)) {
 		rf_count(RF_STAT_FAULTS, 1);
 		return;
 	}
+	uval = v;
 	owner = uval & mask;
 
 	if (kind == RF_UNLOCKING) {
@@ -84,7 +163,7 @@ retry:
 		 */
 		if (owner == w->owner && (uval & RF_RELEASING))
 			rf_count(RF_STAT_CUT_RELEASES, 1);
-		rf_wake_dead(uaddr, INT_MAX);
+		rf_wake_dead(w->mm, uaddr, w->page, INT_MAX);
 		return;
 	}
 	if (kind == RF_PENDING_LOCK && owner != w->owner) {
@@ -95,7 +174,7 @@ retry:
 		 * since a slept thread takes the lock with WAITERS set.
 		 */
 		if (!pi && (!owner || (w->intent && !(uval & FUTEX_WAITERS))))
-			rf_wake_dead(uaddr, 1);
+			rf_wake_dead(w->mm, uaddr, w->page, 1);
 		return;
 	}
 	if (owner != w->owner)
@@ -105,7 +184,7 @@ retry:
 		nval = uval & FUTEX_WAITERS;	/* finish a release begun */
 	else
 		nval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-	if (rf_cmpxchg_user(p, uval, nval, &cur)) {
+	if (rf_poke_cmpxchg(w, uaddr, uval, nval, &cur)) {
 		rf_count(RF_STAT_FAULTS, 1);
 		return;
 	}
@@ -118,29 +197,24 @@ retry:
 	}
 	rf_count(RF_STAT_RECOVERED, 1);
 	if (!pi && (uval & FUTEX_WAITERS))
-		rf_wake_dead(uaddr, 1);
+		rf_wake_dead(w->mm, uaddr, w->page, 1);
 }
 
-void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot)
+static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
 {
-	struct rf_walker w = {
-		.owner	= owner,
-		.size	= slot->width / 8,
-		.intent	= slot->protocol == RF_PROTO_INTENT,
-	};
 	unsigned long head = slot->head, entry, next, pending, off, pend_addr;
 	unsigned long tortoise, power = 1, lam = 0;
 	unsigned int limit = READ_ONCE(rf_list_limit), n = 0;
 
 	rf_count(RF_STAT_WALKS, 1);
-	if (rf_read_ptr(&w, head, &entry) ||
-	    rf_read_ptr(&w, head + w.size, &off) ||
-	    rf_read_ptr(&w, head + 2 * w.size, &pending)) {
+	if (rf_read_ptr(w, head, &entry) ||
+	    rf_read_ptr(w, head + w->size, &off) ||
+	    rf_read_ptr(w, head + 2 * w->size, &pending)) {
 		rf_count(RF_STAT_FAULTS, 1);
 		return;
 	}
-	w.futex_offset = w.size == 4 ? (long)(s32)off : (long)off;
-	pend_addr = pending & (w.intent ? ~3UL : ~1UL);
+	w->futex_offset = w->size == 4 ? (long)(s32)off : (long)off;
+	pend_addr = pending & (w->intent ? ~3UL : ~1UL);
 	tortoise = head;
 
 	while ((entry & ~1UL) != head) {
@@ -149,13 +223,13 @@ void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot)
 		if (n++ >= limit) {
 			rf_count(RF_STAT_WALKS_LIMITED, 1);
 			pr_warn_ratelimited("owner %u: list walk stopped at list_limit=%u\n",
-					    owner, limit);
+					    w->owner, limit);
 			break;
 		}
-		if (rf_read_ptr(&w, e, &next)) {
+		if (rf_read_ptr(w, e, &next)) {
 			rf_count(RF_STAT_FAULTS, 1);
 			pr_warn_ratelimited("owner %u: list walk stopped at a bad pointer\n",
-					    owner);
+					    w->owner);
 			break;
 		}
 		/*
@@ -163,8 +237,8 @@ void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot)
 		 * protocol walks it in place (a release that had not yet
 		 * dequeued it still owns live memory) and then as pending.
 		 */
-		if (w.intent || e != pend_addr)
-			rf_word_death(&w, rf_futex_addr(&w, e), RF_HELD,
+		if (w->intent || e != pend_addr)
+			rf_word_death(w, rf_futex_addr(w, e), RF_HELD,
 				      entry & 1);
 		entry = next;
 		if ((entry & ~1UL) == head)
@@ -173,7 +247,7 @@ void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot)
 		if ((entry & ~1UL) == tortoise) {
 			rf_count(RF_STAT_CYCLES, 1);
 			pr_warn_ratelimited("owner %u: circular robust list\n",
-					    owner);
+					    w->owner);
 			break;
 		}
 		if (++lam == power) {
@@ -187,9 +261,36 @@ void rf_walk_list(struct mm_struct *mm, u32 owner, const struct rf_slot *slot)
 	if (pend_addr) {
 		enum rf_word_kind kind = RF_PENDING_LOCK;
 
-		if (w.intent && (pending & RF_PENDING_UNLOCK))
+		if (w->intent && (pending & RF_PENDING_UNLOCK))
 			kind = RF_UNLOCKING;
-		rf_word_death(&w, rf_futex_addr(&w, pend_addr), kind,
+		rf_word_death(w, rf_futex_addr(w, pend_addr), kind,
 			      pending & 1);
 	}
+}
+
+/*
+ * Walk every list of @t, a thread that died or exec'ed, whose walk the
+ * caller has claimed.  The caller keeps the mm's address space whole:
+ * it holds an mm_users reference, or it is the mm's ->release.
+ */
+void rf_walk_thread(struct rf_thread *t)
+{
+	struct rf_walker w = {
+		.mm = t->mm,
+		/* Only an exiting task is never blocked by userfaultfd. */
+		.gup_flags = current->flags & PF_EXITING ? 0 : FOLL_NOFAULT,
+	};
+	unsigned int i;
+
+	for (i = 0; i < t->nslots; i++) {
+		const struct rf_slot *slot = &t->slots[i];
+
+		if (!slot->width)
+			continue;
+		w.intent = slot->protocol == RF_PROTO_INTENT;
+		w.owner = w.intent ? t->id : t->tid;
+		w.size = slot->width / 8;
+		rf_walk_list(&w, slot);
+	}
+	rf_page_drop(&w);
 }
