@@ -166,6 +166,12 @@ static inline uint32_t rf_cached_owner(struct rf_tls *self)
 	return rf_forked() ? 0 : self->owner;
 }
 
+/* Without MADV_WIPEONFORK (before 4.14, or no madvise): fork() only. */
+static void rf_atfork_child(void)
+{
+	__atomic_store_n(rf_marker, 0, __ATOMIC_RELAXED);
+}
+
 static void rf_init_once(void)
 {
 	void *p;
@@ -175,8 +181,12 @@ static void rf_init_once(void)
 		return;
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED || madvise(p, 4096, MADV_WIPEONFORK)) {
+	if (p == MAP_FAILED) {
 		rf_key_err = errno;
+		return;
+	}
+	if (madvise(p, 4096, MADV_WIPEONFORK)) {
+		rf_key_err = pthread_atfork(NULL, NULL, rf_atfork_child);
 		return;
 	}
 	*(uint32_t *)p = 1;
