@@ -83,28 +83,37 @@ static int rf_key_of_page(struct rf_key *key, struct page *page,
 			  unsigned long uaddr)
 {
 	struct address_space *mapping;
-	struct folio *folio;
+	struct folio *folio = page_folio(page);
+	pgoff_t index;
+	void *host;
 
-	if (PageAnon(page) || !READ_ONCE(page->mapping))
+	if (PageAnon(page) || !READ_ONCE(folio->mapping))
 		return 0;
-	/* Truncation clears page->mapping under the page lock. */
-	lock_page(page);
-	mapping = page->mapping;
-	if (mapping) {
-		/*
-		 * Not page_to_pgoff(): on 6.1 it needs an unexported hugetlb
-		 * helper.  hugetlb folios count their index in huge pages on
-		 * some kernels, so two hugetlbfs words may share a key there:
-		 * a spurious wakeup at worst.
-		 */
-		folio = page_folio(page);
-		key->ptr = (unsigned long)mapping->host | RF_KEY_INODE;
-		key->off = ((folio->index + page_to_pfn(page) -
-			     folio_pfn(folio)) << PAGE_SHIFT) +
-			   offset_in_page(uaddr);
+	/*
+	 * As mainline's get_futex_key(): without the page lock.  Inodes are
+	 * freed after an RCU grace period, and the mapping is checked again
+	 * after host and index are read: truncation clears it first.
+	 */
+	rcu_read_lock();
+	mapping = READ_ONCE(folio->mapping);
+	host = mapping ? READ_ONCE(mapping->host) : NULL;
+	index = READ_ONCE(folio->index);
+	smp_rmb();
+	if (!host || READ_ONCE(folio->mapping) != mapping) {
+		rcu_read_unlock();
+		return -EAGAIN;
 	}
-	unlock_page(page);
-	return mapping ? 0 : -EAGAIN;
+	rcu_read_unlock();
+	/*
+	 * Not page_to_pgoff(): on 6.1 it needs an unexported hugetlb helper.
+	 * hugetlb folios count their index in huge pages on some kernels, so
+	 * two hugetlbfs words may share a key there: a spurious wakeup at
+	 * worst.
+	 */
+	key->ptr = (unsigned long)host | RF_KEY_INODE;
+	key->off = ((index + page_to_pfn(page) - folio_pfn(folio)) <<
+		    PAGE_SHIFT) + offset_in_page(uaddr);
+	return 0;
 }
 
 /* Key of the word at @uaddr in the current mm. */
