@@ -60,6 +60,12 @@ static struct rf_thread *rf_lookup(struct task_struct *task)
 	return rhashtable_lookup_fast(&rf_threads, &task, rf_thread_params);
 }
 
+/* The caller's registration, or NULL; only the caller changes it. */
+struct rf_thread *rf_current(void)
+{
+	return rf_lookup(current);
+}
+
 /*
  * The module reference is dropped from an RCU callback: rf_registry_exit()
  * runs rcu_barrier(), so the callback has returned before the module text
@@ -145,6 +151,7 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	 * on its words may recover them from now on, walk or no walk.
 	 */
 	rf_wake_owner_waiters(t);
+	rf_pass_wake(t);
 	if (t->walk_queued)
 		return;
 	t->walk_queued = true;

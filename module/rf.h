@@ -78,6 +78,8 @@ struct rf_thread {
 	struct rcu_head rcu;
 	spinlock_t lock;		/* slots, dead, owner_waiters */
 	struct list_head owner_waiters;	/* waiting on a word it owns */
+	/* Key it was last woken on: it passes the wake on if it dies. */
+	unsigned long heir_ptr, heir_off;
 	unsigned int nslots;
 	unsigned int nused;
 	struct rf_slot slots[] __counted_by(nslots);
@@ -92,6 +94,7 @@ long rf_ioctl_get_list(struct rf_list *arg);
 long rf_ioctl_remove_list(struct rf_list *arg);
 long rf_ioctl_get_owner(struct rf_owner *arg);
 struct rf_thread *rf_owner_get(u32 id);
+struct rf_thread *rf_current(void);
 void rf_thread_put(struct rf_thread *t);
 
 /* users.c: per-user accounting */
@@ -125,5 +128,6 @@ long rf_ioctl_wake(struct rf_wake *arg);
 void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
 		  struct page *page, int nr);
 void rf_wake_owner_waiters(struct rf_thread *t);
+void rf_pass_wake(struct rf_thread *t);
 
 #endif /* _RF_H */

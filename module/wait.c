@@ -268,6 +268,32 @@ static struct rf_thread *rf_owner_lock_live(u32 val)
 	return NULL;
 }
 
+/*
+ * A woken waiter may die before it takes the lock it was woken for, and
+ * the walk that would pass the wake on may be unable to read its list
+ * (the model's WALK_FAIL).  So the module remembers, per registered
+ * thread, the key it was last woken on, and its death passes one wake on
+ * there.  If it had taken the lock meanwhile, that wake is spurious.
+ */
+static void rf_note_heir(const struct rf_key *key)
+{
+	struct rf_thread *t = rf_current();
+
+	if (t) {
+		t->heir_ptr = key->ptr;
+		t->heir_off = key->off;
+	}
+}
+
+/* @t exits or execs: pass on the wake it may not have used. */
+void rf_pass_wake(struct rf_thread *t)
+{
+	struct rf_key key = { .ptr = t->heir_ptr, .off = t->heir_off };
+
+	if (key.ptr)
+		rf_wake_key(&key, 1);
+}
+
 long rf_ioctl_wait(struct rf_wait *arg)
 {
 	u32 __user *uaddr = u64_to_user_ptr(arg->uaddr);
@@ -280,6 +306,7 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	struct rf_bucket *b;
 	ktime_t expires, *exp = NULL;
 	struct rf_key key;
+	bool woken = false;
 	u32 val;
 	long ret;
 
@@ -382,6 +409,7 @@ retry:
 	spin_lock(&b->lock);
 	if (list_empty(&w.node)) {
 		ret = 0;		/* woken */
+		woken = true;
 	} else {
 		list_del(&w.node);
 		if (!ret)
@@ -392,6 +420,8 @@ retry:
 			ret = 0;	/* spurious, or the owner died: re-check */
 	}
 	spin_unlock(&b->lock);
+	if (woken)
+		rf_note_heir(&key);
 	if (owner) {
 		spin_lock(&owner->lock);
 		list_del_init(&w.onode); /* no-op if the owner's death did */

@@ -42,13 +42,12 @@ static inline long rf_owner_of(int fd)
 	return r < 0 ? r : (long)o.id;
 }
 
-/* Is thread @tid of this process asleep (state S in /proc)? */
-static inline int rf_thread_asleep(pid_t tid)
+/* Is the task at /proc/@path asleep (state S)? */
+static inline int rf_stat_asleep(const char *path)
 {
-	char path[64], buf[256], *p;
+	char buf[256], *p;
 	int fd, n;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -59,6 +58,24 @@ static inline int rf_thread_asleep(pid_t tid)
 	buf[n] = 0;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/* Is thread @tid of this process asleep? */
+static inline int rf_thread_asleep(pid_t tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	return rf_stat_asleep(path);
+}
+
+/* Is (the main thread of) process @pid asleep? */
+static inline int rf_thread_asleep_pid(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return rf_stat_asleep(path);
 }
 
 /* Read a counter from /sys/kernel/robustfutex/NAME; -1 if unreadable. */

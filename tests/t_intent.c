@@ -381,4 +381,53 @@ TEST(cross_process_memfd)
 	}
 }
 
+/*
+ * A waiter is woken to take the lock and dies before it can, and nothing
+ * on a list says so (the model's WALK_FAIL: a walk that cannot read the
+ * list).  Its death passes the wake on: the other waiter is not left
+ * asleep.
+ */
+TEST(woken_waiter_dies_before_taking_it)
+{
+	struct shared *s = shm_new();
+	struct waiter b = { 0 };
+	int fd = rf_open(), status, i;
+	pthread_t th;
+	pid_t a;
+
+	ASSERT_NE(NULL, s);
+	s->lock.word = 7;
+	a = fork();
+	if (a == 0) {
+		int afd = rf_open();
+
+		/* Registered (as every library waiter is), no list. */
+		if (rf_owner_of(afd) <= 0)
+			_exit(2);
+		s->pid = rf_gettid();
+		if (rf_wait_ms(afd, &s->lock.word, 7, RF_WAIT_SHARED,
+			       10000) != RF_RESULT_WOKEN)
+			_exit(3);
+		raise(SIGKILL);	/* woken, dies before taking anything */
+		_exit(4);
+	}
+	ASSERT_LT(0, a);
+	for (i = 0; i < 1000 && !(s->pid && rf_thread_asleep_pid(a)); i++)
+		usleep(2000);
+	b.word = &s->lock.word;
+	b.val = 7;
+	b.flags = RF_WAIT_SHARED;
+	pthread_create(&th, NULL, waiter_fn, &b);
+	for (i = 0; i < 1000 && !(b.tid && rf_thread_asleep(b.tid)); i++)
+		usleep(2000);
+	ASSERT_TRUE(rf_thread_asleep(b.tid));
+	/* One wake: it goes to a, the first asleep. */
+	ASSERT_EQ(1, rf_wake_n(fd, &s->lock.word, 1, RF_WAIT_SHARED));
+	waitpid(a, &status, 0);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	pthread_join(th, NULL);
+	EXPECT_EQ(RF_RESULT_WOKEN, b.ret) TH_LOG("b got %ld: the wake was lost",
+					       b.ret);
+}
+
 TEST_HARNESS_MAIN
