@@ -17,7 +17,7 @@ for a in "$@"; do
 	*)		echo "guest.sh: unknown option $a" >&2; exit 2 ;;
 	esac
 done
-steps=$((7 + 2 * rounds))
+steps=$((9 + 2 * rounds))
 n=0
 
 step() {
@@ -41,8 +41,13 @@ dmesg | grep -q 'Hypervisor detected: KVM' && mode=qemu-kvm
 krel=$(uname -r)
 echo "kernel: $krel" >&2
 echo "mode: $mode" >&2
-printf '{"env":"vm","kernel":"%s","mode":"%s","clock":"%s","cpus":%s,"quick":%s,"module_version":"%s"}\n' \
-	"$krel" "$mode" "$clock" "$(nproc)" "$([ -n "$quick" ] && echo true || echo false)" \
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "cpu: $cpu" >&2
+printf '{"env":"vm","kernel":"%s","mode":"%s","clock":"%s","cpus":%s,"cpu":"%s","mem_kb":%s,"pid_max":%s,"quick":%s,"module_version":"%s"}\n' \
+	"$krel" "$mode" "$clock" "$(nproc)" "$cpu" \
+	"$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo)" \
+	"$(cat /proc/sys/kernel/pid_max)" \
+	"$([ -n "$quick" ] && echo true || echo false)" \
 	"$(cat /sys/module/robustfutex/version 2>/dev/null)"
 
 rc=0
@@ -62,6 +67,12 @@ step "recovery latency"
 run $b/rfbench $quick --clock $clock recovery
 step "exit cost vs locks held"
 run $b/rfbench $quick --clock $clock exitcost
+step "reap: 128 threads, one lock each"
+run $b/rfbench $quick --clock $clock reap
+# 2,000 idle processes: pid_max and threads-max must leave room.
+[ "$(cat /proc/sys/kernel/pid_max)" -ge 8192 ] || echo 32768 >/proc/sys/kernel/pid_max
+step "fork+exit of a registered process, 0 vs 2000 idle processes"
+run $b/rfbench $quick --clock $clock --idle 2000 forkreg
 
 # What the module counted (rmmod below resets the counters).
 printf '{"bench":"counters"'

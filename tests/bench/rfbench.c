@@ -6,12 +6,19 @@
  *
  *   rfbench [--quick] [--runs N] [--iters N] [--pin] [--clock C] SUBCOMMAND
  *
- *   uncontended [--native]  ns per lock+unlock pair, one thread
+ *   uncontended [--native]  ns per lock+unlock pair: alone in the process,
+ *                           then with a second (idle) thread alive; bare
+ *                           atomics (CAS+xchg, CAS+fetch_or+xchg) as floors
  *   contended               ops/s, 1 2 4 8 threads, one process
  *   pshared                 ops/s, 2 and 4 processes, memfd mapping
  *   recovery                kill -> waiter owns the lock (EOWNERDEAD)
  *   exitrate                fork+exit+waitpid per second, never registered
  *                           (--pin: on one CPU)
+ *   reap                    kill -> waitpid of a 128-thread process whose
+ *                           every thread holds one lock
+ *   forkreg [--idle N]      fork+exit+waitpid of a process that registers
+ *                           (locks once), with 0 and N (2000) idle
+ *                           processes on the machine
  *
  * --clock NAME is recorded with recovery, exitcost and exitrate results:
  * "icount" when QEMU's clock counts instructions, default "wall".
@@ -76,6 +83,7 @@ static struct {
 	int runs;
 	long iters;		/* 0: the subcommand's default */
 	int impl;		/* pairs: which one */
+	int idle;		/* forkreg: idle processes (default 2000) */
 } opt = { .runs = 7, .impl = -1, .clock = "wall" };
 
 /* ---- time, statistics, output ---- */
@@ -296,6 +304,57 @@ static int pairs(struct bm *b, long n)
 				    pairs_pthread(&b->pt, n);
 }
 
+/*
+ * The floors: the bare atomics of a lock+unlock pair, nothing else.
+ * CAS+xchg is what glibc's robust mutex cannot do with fewer; rf's intent
+ * protocol adds a fetch_or between them (the RF_RELEASING mark).  Same
+ * orders as lib/rf_mutex.c.  The word is left 0: each pair succeeds.
+ */
+#define FLOOR_R		0x20000000u
+
+static __attribute__((noinline)) int pairs_cas_xchg(uint32_t *w, long n)
+{
+	int err = 0;
+
+	for (long i = 0; i < n; i++) {
+		uint32_t old = 0;
+
+		err |= !__atomic_compare_exchange_n(w, &old, 1, false,
+						    __ATOMIC_SEQ_CST,
+						    __ATOMIC_RELAXED);
+		err |= __atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) != 1;
+	}
+	return err;
+}
+
+static __attribute__((noinline)) int pairs_cas_or_xchg(uint32_t *w, long n)
+{
+	int err = 0;
+
+	for (long i = 0; i < n; i++) {
+		uint32_t old = 0;
+
+		err |= !__atomic_compare_exchange_n(w, &old, 1, false,
+						    __ATOMIC_SEQ_CST,
+						    __ATOMIC_RELAXED);
+		__atomic_fetch_or(w, FLOOR_R, __ATOMIC_SEQ_CST);
+		err |= __atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) !=
+		       (1 | FLOOR_R);
+	}
+	return err;
+}
+
+/* What the uncontended bench times: the three mutexes and two floors. */
+enum { FLOOR_CAS_XCHG = NR_IMPLS, FLOOR_CAS_OR_XCHG, NR_UNC };
+
+static const char *const unc_names[NR_UNC] = {
+	[IMPL_RF]		= "rf",
+	[IMPL_GLIBC_ROBUST]	= "glibc-robust",
+	[IMPL_GLIBC_NORMAL]	= "glibc-normal",
+	[FLOOR_CAS_XCHG]	= "atomics-cas-xchg",
+	[FLOOR_CAS_OR_XCHG]	= "atomics-cas-or-xchg",
+};
+
 static const char *env_name(void)
 {
 #ifdef RFBENCH_NATIVE
@@ -318,40 +377,55 @@ static int bm_init_bench(struct bm *b, enum impl impl)
 	return bm_init(b, impl, false);
 }
 
-static void bench_uncontended(void)
+static int unc_pairs(struct bm *b, int i, long n)
 {
-	long n = iters_or(5000000, 500000);
-	static struct bm m[NR_IMPLS] __attribute__((aligned(64)));
-	double ns[NR_IMPLS][MAX_RUNS];
-	bool ok[NR_IMPLS];
+	if (i == FLOOR_CAS_XCHG)
+		return pairs_cas_xchg((uint32_t *)b, n);
+	if (i == FLOOR_CAS_OR_XCHG)
+		return pairs_cas_or_xchg((uint32_t *)b, n);
+	return pairs(b, n);
+}
+
+/* The second thread: alive, asleep, never touching the mutexes. */
+static void *idle_thread(void *p)
+{
+	char c;
+
+	return read(*(int *)p, &c, 1) < 0 ? p : NULL;
+}
+
+/*
+ * One variant: @threads 1 (the process has never had a second thread:
+ * glibc 2.34+ then skips atomics in its normal mutex) or 2 (an idle
+ * second thread exists).
+ */
+static void uncontended_variant(struct bm *m, bool *ok, long n, int threads)
+{
+	double ns[NR_UNC][MAX_RUNS];
 	int i, r;
 
-	for (i = 0; i < NR_IMPLS; i++) {
-		int err = bm_init_bench(&m[i], i);
-
-		/* Registration happens on the first lock: warm up. */
-		ok[i] = !err && !pairs(&m[i], n / 10 + 1);
-		if (!ok[i])
-			progress("uncontended %s: n/a (%s)", impl_names[i],
-				 strerror(err ?: ENODEV));
-	}
-	progress("uncontended: %d runs of %ld pairs", opt.runs, n);
+	progress("uncontended, %d thread%s: %d runs of %ld pairs", threads,
+		 threads > 1 ? "s (one idle)" : "", opt.runs, n);
+	for (i = 0; i < NR_UNC; i++)	/* warm-up */
+		if (ok[i])
+			unc_pairs(&m[i], i, n / 10 + 1);
 	for (r = 0; r < opt.runs; r++) {
-		for (i = 0; i < NR_IMPLS; i++) {
+		for (i = 0; i < NR_UNC; i++) {
 			uint64_t t0;
 
 			if (!ok[i])
 				continue;
 			t0 = now_ns();
-			if (pairs(&m[i], n))
+			if (unc_pairs(&m[i], i, n))
 				die("uncontended lock/unlock", EINVAL);
 			ns[i][r] = (double)(now_ns() - t0) / n;
 		}
 	}
-	for (i = 0; i < NR_IMPLS; i++) {
+	for (i = 0; i < NR_UNC; i++) {
 		j_begin("uncontended");
-		j_str("impl", impl_names[i]);
+		j_str("impl", unc_names[i]);
 		j_str("env", env_name());
+		j_int("threads", threads);
 #ifdef RFBENCH_NATIVE
 		if (i == IMPL_RF)
 			j_str("note", "host native, list registration skipped");
@@ -366,6 +440,39 @@ static void bench_uncontended(void)
 		}
 		j_end();
 	}
+}
+
+static void bench_uncontended(void)
+{
+	long n = iters_or(5000000, 500000);
+	static struct bm m[NR_UNC] __attribute__((aligned(64)));
+	bool ok[NR_UNC];
+	pthread_t th;
+	int pfd[2], i;
+
+	for (i = 0; i < NR_UNC; i++) {
+		int err = 0;
+
+		if (i >= NR_IMPLS) {
+			memset(&m[i], 0, sizeof(m[i]));
+			ok[i] = true;
+			continue;
+		}
+		err = bm_init_bench(&m[i], i);
+		/* Registration happens on the first lock. */
+		ok[i] = !err && !pairs(&m[i], 1);
+		if (!ok[i])
+			progress("uncontended %s: n/a (%s)", unc_names[i],
+				 strerror(err ?: ENODEV));
+	}
+	/* Single-threaded first: a process never becomes so again. */
+	uncontended_variant(m, ok, n, 1);
+	if (pipe(pfd) || pthread_create(&th, NULL, idle_thread, &pfd[0]))
+		die("uncontended: idle thread", errno ?: EAGAIN);
+	uncontended_variant(m, ok, n, 2);
+	close(pfd[1]);
+	pthread_join(th, NULL);
+	close(pfd[0]);
 }
 
 /* One loop for callgrind: rfbench pairs --impl NAME --iters N */
@@ -956,6 +1063,269 @@ static void bench_exitcost(void)
 	write_long(list_limit_path, old_limit);
 }
 
+/* ---- reap: a 128-thread process, every thread holding one lock ---- */
+
+#define REAP_THREADS	128
+
+struct reap_shared {
+	int ready;		/* threads holding their lock */
+	int errors;
+};
+
+struct reap_arg {
+	void *base;
+	enum impl impl;
+	int k;
+	struct reap_shared *sh;
+};
+
+static void *reap_thread(void *p)
+{
+	struct reap_arg *a = p;
+
+	if (mutex_lock(mutex_at(a->base, a->impl, a->k), a->impl))
+		__atomic_fetch_add(&a->sh->errors, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&a->sh->ready, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* The child: @REAP_THREADS threads (main included), one lock each. */
+static void __attribute__((noreturn)) reap_child(void *base, enum impl impl,
+						 struct reap_shared *sh)
+{
+	static struct reap_arg a[REAP_THREADS];
+	pthread_attr_t attr;
+	pthread_t th;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (int k = 1; k < REAP_THREADS; k++) {
+		a[k] = (struct reap_arg){ base, impl, k, sh };
+		if (pthread_create(&th, &attr, reap_thread, &a[k]))
+			_exit(1);
+	}
+	a[0] = (struct reap_arg){ base, impl, 0, sh };
+	reap_thread(&a[0]);
+	_exit(0);
+}
+
+/* One kill: ms from SIGKILL to waitpid's return; @recovered set. */
+static double reap_round(void *base, enum impl impl, struct reap_shared *sh,
+			 long *recovered)
+{
+	uint64_t t0;
+	int status, spins = 0;
+	pid_t pid;
+
+	init_array(base, impl, REAP_THREADS);
+	sh->ready = sh->errors = 0;
+	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0)
+		reap_child(base, impl, sh);
+	while (__atomic_load_n(&sh->ready, __ATOMIC_SEQ_CST) < REAP_THREADS) {
+		if (++spins > 600000 || waitpid(pid, &status, WNOHANG) == pid)
+			die("reap: the child's threads did not all lock",
+			    ETIMEDOUT);
+		usleep(100);
+	}
+	if (sh->errors)
+		die("reap: a child thread could not lock", EIO);
+	t0 = now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	t0 = now_ns() - t0;
+	*recovered = count_owner_died(base, impl, REAP_THREADS);
+	return t0 / 1e6;
+}
+
+static void bench_reap(void)
+{
+	static const enum impl impls[] = { IMPL_RF, IMPL_GLIBC_ROBUST };
+	enum { NI = 2 };
+	int runs = opt.runs;
+	struct reap_shared *sh = map_shared(sizeof(*sh));
+	void *base[NI];
+	double ms[NI][MAX_RUNS];
+	long recovered[NI] = { 0 };
+	int i, r;
+
+	for (i = 0; i < NI; i++)
+		base[i] = map_shared(REAP_THREADS * mutex_size(impls[i]));
+	progress("reap: %d threads each holding a lock, %d kills each, alternating",
+		 REAP_THREADS, runs);
+	for (i = 0; i < NI; i++)	/* warm-up */
+		reap_round(base[i], impls[i], sh, &recovered[i]);
+	for (r = 0; r < runs; r++)
+		for (i = 0; i < NI; i++)
+			ms[i][r] = reap_round(base[i], impls[i], sh,
+					      &recovered[i]);
+	for (i = 0; i < NI; i++) {
+		j_begin("reap");
+		j_str("impl", impl_names[impls[i]]);
+		j_int("threads", REAP_THREADS);
+		j_int("recovered", recovered[i]);
+		j_str("clock", opt.clock);
+		j_runs("ms", ms[i], runs);
+		j_end();
+		munmap(base[i], REAP_THREADS * mutex_size(impls[i]));
+	}
+	munmap(sh, sizeof(*sh));
+}
+
+/* ---- forkreg: fork+exit+waitpid of a registering process ---- */
+
+/*
+ * Idle processes: children of a holder process (not ours, so that none
+ * is a child or sibling of the measured processes), each asleep in
+ * pause().  The holder kills and reaps them when its pipe closes.
+ */
+struct idle_set {
+	pid_t holder;
+	int wfd;
+};
+
+static void idle_start(struct idle_set *is, int n)
+{
+	int ctl[2], rdy[2];
+	char c;
+
+	if (pipe(ctl) || pipe(rdy))
+		die("pipe", errno);
+	is->holder = fork();
+	if (is->holder < 0)
+		die("fork", errno);
+	if (is->holder == 0) {
+		pid_t *kids = calloc(n, sizeof(*kids));
+		int k, made = 0;
+
+		close(ctl[1]);
+		close(rdy[0]);
+		for (k = 0; kids && k < n; k++) {
+			kids[k] = fork();
+			if (kids[k] < 0)
+				break;
+			if (kids[k] == 0) {
+				close(ctl[0]);
+				close(rdy[1]);
+				for (;;)
+					pause();
+			}
+			made++;
+		}
+		c = made == n ? 'r' : 'e';
+		if (write(rdy[1], &c, 1) != 1)
+			c = 'e';
+		close(rdy[1]);
+		while (read(ctl[0], &c, 1) > 0)
+			;
+		for (k = 0; k < made; k++)
+			kill(kids[k], SIGKILL);
+		for (k = 0; k < made; k++)
+			waitpid(kids[k], NULL, 0);
+		_exit(0);
+	}
+	close(ctl[0]);
+	close(rdy[1]);
+	if (read(rdy[0], &c, 1) != 1 || c != 'r')
+		die("forkreg: could not start the idle processes", EAGAIN);
+	close(rdy[0]);
+	is->wfd = ctl[1];
+}
+
+static void idle_stop(struct idle_set *is)
+{
+	close(is->wfd);
+	waitpid(is->holder, NULL, 0);
+}
+
+/* "none": the child locks nothing (never registers); reference only. */
+enum { FR_RF, FR_GLIBC_ROBUST, FR_NONE, NR_FR };
+static const char *const fr_names[NR_FR] = { "rf", "glibc-robust", "none" };
+
+/* One run: us per fork+exit+waitpid, @n of them. */
+static double forkreg_run(int i, struct bm *m, long n)
+{
+	uint64_t t0 = now_ns();
+	int status;
+
+	for (long k = 0; k < n; k++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork", errno);
+		if (pid == 0) {
+			/* rf: the first lock registers this (new) thread. */
+			if (i != FR_NONE && (bm_lock(m) || bm_unlock(m)))
+				_exit(1);
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid || status)
+			die("forkreg: child failed", EIO);
+	}
+	return (now_ns() - t0) / 1e3 / n;
+}
+
+static void bench_forkreg(void)
+{
+	static struct bm m[NR_FR] __attribute__((aligned(64)));
+	long n = iters_or(600, 200);
+	int nidle = opt.idle ? opt.idle : 2000;
+	int rounds = opt.quick ? 1 : 2, idle, i, r, round;
+	double us[2][NR_FR][MAX_RUNS];
+	int nr[2] = { 0, 0 };
+	long long reg0, reg1;
+	static const enum impl bimpl[NR_FR] = { IMPL_RF, IMPL_GLIBC_ROBUST,
+						IMPL_GLIBC_NORMAL };
+
+	for (i = 0; i < NR_FR; i++)
+		if (bm_init(&m[i], bimpl[i], false))
+			die("forkreg: init", ENODEV);
+	/* Warm-up, and proof that rf's children register. */
+	reg0 = rf_stat("registrations");
+	forkreg_run(FR_RF, &m[FR_RF], 20);
+	reg1 = rf_stat("registrations");
+	for (i = 0; i < NR_FR; i++)
+		forkreg_run(i, &m[i], 10);
+	/* 0 idle, N idle (, 0, N): drift hits both alike. */
+	for (round = 0; round < rounds; round++) {
+		for (idle = 0; idle < 2; idle++) {
+			struct idle_set is;
+			int runs = opt.runs / rounds ?: 1;
+
+			if (idle) {
+				progress("forkreg: starting %d idle processes", nidle);
+				idle_start(&is, nidle);
+			}
+			progress("forkreg: %d idle, %d runs of %ld forks each",
+				 idle ? nidle : 0, runs, n);
+			for (r = 0; r < runs; r++, nr[idle]++)
+				for (i = 0; i < NR_FR; i++)
+					us[idle][i][nr[idle]] =
+						forkreg_run(i, &m[i], n);
+			if (idle)
+				idle_stop(&is);
+		}
+	}
+	for (idle = 0; idle < 2; idle++) {
+		for (i = 0; i < NR_FR; i++) {
+			j_begin("forkreg");
+			j_str("impl", fr_names[i]);
+			j_int("idle", idle ? nidle : 0);
+			j_int("forks", n);
+			if (i == FR_RF)
+				j_int("registrations_per_child",
+				      reg0 < 0 ? -1 : (reg1 - reg0) / 20);
+			j_str("clock", opt.clock);
+			j_runs("us", us[idle][i], nr[idle]);
+			j_end();
+		}
+	}
+}
+
 /* ---- host native: the raw layer without the module ---- */
 
 #ifdef RFBENCH_NATIVE
@@ -991,6 +1361,16 @@ RF_HIDDEN int rfi_fd(void)
 {
 	return -ENODEV;
 }
+
+/* An owner ID per thread, as the module would hand out (nonzero). */
+RF_HIDDEN int rfi_get_owner(void)
+{
+	return (int)(rf_gettid() & RF_OWNER_MASK & ~1u) | 2;
+}
+
+RF_HIDDEN void rfi_fd_check(void)
+{
+}
 #endif
 
 /* ---- main ---- */
@@ -1001,7 +1381,9 @@ static void usage(void)
 		"usage: rfbench [--quick] [--runs N] [--iters N] [--native] [--pin]\n"
 		"               [--clock wall|icount]\n"
 		"               [--impl rf|glibc-robust|glibc-normal]\n"
-		"               uncontended|contended|pshared|recovery|exitrate|exitcost|pairs\n");
+		"               [--idle N]\n"
+		"               uncontended|contended|pshared|recovery|exitrate|exitcost|\n"
+		"               reap|forkreg|pairs\n");
 	exit(2);
 }
 
@@ -1019,6 +1401,8 @@ int main(int argc, char **argv)
 		{ "recovery", bench_recovery, true },
 		{ "exitrate", bench_exitrate, false },
 		{ "exitcost", bench_exitcost, true },
+		{ "reap", bench_reap, true },
+		{ "forkreg", bench_forkreg, true },
 	};
 	const char *cmd = NULL;
 	unsigned int c;
@@ -1035,6 +1419,8 @@ int main(int argc, char **argv)
 			opt.clock = argv[++i];
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
 			opt.runs = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--idle") && i + 1 < argc) {
+			opt.idle = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
 			opt.iters = atol(argv[++i]);
 		} else if (!strcmp(argv[i], "--impl") && i + 1 < argc) {
