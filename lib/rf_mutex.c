@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Robust mutexes on the intent-to-release protocol (DESIGN.md, "Protocol";
- * model: model/intent.pml).
+ * model: model/protocol.pml).
  *
  * Each thread has one robust list per copy of this library, a TLS head in
  * mainline's layout registered with the module as an RF_PROTO_INTENT list

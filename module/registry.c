@@ -60,6 +60,19 @@ static struct rf_thread *rf_lookup(struct task_struct *task)
 	return rhashtable_lookup_fast(&rf_threads, &task, rf_thread_params);
 }
 
+/* The registration of @task, with a reference, or NULL. */
+struct rf_thread *rf_thread_get(struct task_struct *task)
+{
+	struct rf_thread *t;
+
+	rcu_read_lock();
+	t = rf_lookup(task);
+	if (t && !refcount_inc_not_zero(&t->ref))
+		t = NULL;
+	rcu_read_unlock();
+	return t;
+}
+
 /* The caller's registration, or NULL; only the caller changes it. */
 struct rf_thread *rf_current(void)
 {

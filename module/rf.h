@@ -95,6 +95,7 @@ long rf_ioctl_remove_list(struct rf_list *arg);
 long rf_ioctl_get_owner(struct rf_owner *arg);
 struct rf_thread *rf_owner_get(u32 id);
 struct rf_thread *rf_current(void);
+struct rf_thread *rf_thread_get(struct task_struct *task);
 void rf_thread_put(struct rf_thread *t);
 
 /* users.c: per-user accounting */

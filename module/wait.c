@@ -51,7 +51,8 @@ struct rf_bucket {
 
 struct rf_waiter {
 	struct list_head node;		/* in its bucket */
-	struct list_head onode;		/* on the owner's registration */
+	struct list_head onode;		/* on @owner's owner_waiters */
+	struct rf_thread *owner;	/* referenced; changed under the bucket lock */
 	struct rf_key key;
 	struct task_struct *task;
 };
@@ -136,9 +137,43 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 	return ret;
 }
 
+/*
+ * Under the bucket lock: @w, asleep and linked to its word's owner, is
+ * linked to @heir instead (or woken, if @heir is dead already).
+ */
+static void rf_relink(struct rf_waiter *w, struct rf_thread *heir)
+{
+	struct rf_thread *old = w->owner;
+
+	spin_lock(&old->lock);
+	list_del_init(&w->onode);
+	spin_unlock(&old->lock);
+	spin_lock(&heir->lock);
+	if (heir->dead) {
+		w->owner = NULL;
+		list_del_init(&w->node);
+		wake_up_process(w->task);
+	} else {
+		refcount_inc(&heir->ref);
+		list_add_tail(&w->onode, &heir->owner_waiters);
+		w->owner = heir;
+	}
+	spin_unlock(&heir->lock);
+	rf_thread_put(old);
+}
+
+/*
+ * Wake up to @nr waiters on @key.  When one is woken to take the lock, the
+ * others' hope rests on it: if it dies before it takes the lock, or takes
+ * it and dies, and its exit walk cannot read the list that would say so
+ * (the model's WALK_FAIL), nobody else would wake them.  So those that
+ * wait for an owner's death (RF_WAIT_RECOVER) are linked to the woken
+ * thread from now on (the model's HEIR rule).
+ */
 static int rf_wake_key(const struct rf_key *key, int nr)
 {
 	struct rf_bucket *b = rf_bucket(key);
+	struct rf_thread *heir = NULL;
 	struct rf_waiter *w, *tmp;
 	int woken = 0;
 
@@ -149,9 +184,18 @@ static int rf_wake_key(const struct rf_key *key, int nr)
 		if (!rf_key_eq(&w->key, key))
 			continue;
 		list_del_init(&w->node);
+		if (nr == 1)
+			heir = rf_thread_get(w->task);
 		wake_up_process(w->task);
 		if (++woken == nr)
 			break;
+	}
+	if (heir) {
+		list_for_each_entry_safe(w, tmp, &b->waiters, node)
+			if (rf_key_eq(&w->key, key) && w->owner &&
+			    w->owner != heir)
+				rf_relink(w, heir);
+		rf_thread_put(heir);
 	}
 	spin_unlock(&b->lock);
 	rf_count(RF_STAT_WAKES, woken);
@@ -343,6 +387,7 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	b = rf_bucket(&key);
 	w.key = key;
 	w.task = current;
+	w.owner = NULL;
 	INIT_LIST_HEAD(&w.onode);
 retry:
 	spin_lock(&b->lock);
@@ -382,6 +427,7 @@ retry:
 			/* Died holding a lock it may not be robbed of. */
 		} else if (!try) {
 			list_add_tail(&w.onode, &owner->owner_waiters);
+			w.owner = owner;	/* our reference goes with it */
 		}
 		if (try) {
 			if (owner) {
@@ -407,6 +453,7 @@ retry:
 	__set_current_state(TASK_RUNNING);
 
 	spin_lock(&b->lock);
+	owner = w.owner;	/* a waker may have relinked us meanwhile */
 	if (list_empty(&w.node)) {
 		ret = 0;		/* woken */
 		woken = true;

@@ -430,4 +430,74 @@ TEST(woken_waiter_dies_before_taking_it)
 					       b.ret);
 }
 
+/*
+ * The model's HEIR rule.  B sleeps on M, linked to M's owner C.  C's unlock
+ * wakes A (asleep first); A takes M, then sleeps on another word N, is
+ * woken there and dies, with no list the walk could read.  B's hope was A:
+ * it must be woken by A's death and recover M, not sleep on, linked to the
+ * live C.
+ */
+TEST(heir_dies_holding_after_another_wait)
+{
+	struct two {
+		uint32_t m, n;
+		volatile uint32_t a_id;
+		volatile int a_took;
+	} *s = tl_map(sizeof(struct two), 0);
+	struct waiter b = { 0 };
+	int fd = rf_open(), status, i;
+	uint32_t c_id = rf_owner_of(fd);
+	pthread_t th;
+	pid_t a;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_LT(0, (int)c_id);
+	s->m = c_id | W;
+	s->n = 5;
+	a = fork();
+	if (a == 0) {
+		int afd = rf_open();
+		uint32_t zero = 0;
+
+		s->a_id = rf_owner_of(afd);
+		if (rf_wait_ms(afd, &s->m, c_id | W, RF_WAIT_SHARED |
+			       RF_WAIT_RECOVER, 10000) != RF_RESULT_WOKEN)
+			_exit(3);
+		/* Take M, as a thread that slept does: with WAITERS. */
+		if (!__atomic_compare_exchange_n(&s->m, &zero, s->a_id | W,
+						 false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			_exit(4);
+		s->a_took = 1;
+		rf_wait_ms(afd, &s->n, 5, RF_WAIT_SHARED, 10000);
+		raise(SIGKILL);	/* dies holding M, on no list */
+		_exit(5);
+	}
+	ASSERT_LT(0, a);
+	for (i = 0; i < 1000 && !(s->a_id && rf_thread_asleep_pid(a)); i++)
+		usleep(2000);
+	ASSERT_TRUE(rf_thread_asleep_pid(a));
+	b.word = &s->m;
+	b.val = c_id | W;
+	b.flags = RF_WAIT_SHARED | RF_WAIT_RECOVER;
+	pthread_create(&th, NULL, waiter_fn, &b);
+	for (i = 0; i < 1000 && !(b.tid && rf_thread_asleep(b.tid)); i++)
+		usleep(2000);
+	ASSERT_TRUE(rf_thread_asleep(b.tid));
+	/* C unlocks: release, then wake one (a, the first asleep). */
+	__atomic_exchange_n(&s->m, 0, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(1, rf_wake_n(fd, &s->m, 1, RF_WAIT_SHARED));
+	for (i = 0; i < 1000 && !(s->a_took && rf_thread_asleep_pid(a)); i++)
+		usleep(2000);
+	ASSERT_EQ(1, s->a_took);
+	ASSERT_EQ(1, rf_wake_n(fd, &s->n, 1, RF_WAIT_SHARED));
+	waitpid(a, &status, 0);
+	pthread_join(th, NULL);
+	EXPECT_EQ(RF_RESULT_WOKEN, b.ret) TH_LOG("b got %ld: left asleep", b.ret);
+	EXPECT_EQ(RF_RESULT_OWNER_DIED,
+		  rf_wait_ms(fd, &s->m, s->a_id | W, RF_WAIT_SHARED |
+			     RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED, 1000));
+	EXPECT_EQ(OD | W, s->m);
+}
+
 TEST_HARNESS_MAIN
