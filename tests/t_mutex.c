@@ -181,8 +181,9 @@ static struct timespec deadline(clockid_t clk, int ms)
 /* A timed lock; ETIMEDOUT must come at the deadline, not long after. */
 static int timed(const struct impl *im, void *m, int kind, clockid_t clk)
 {
-	struct timespec ts = deadline(clk, DEADLINE_MS);
+	/* t0 first: a delay between the two must not shorten dt. */
 	long long t0 = now_ns(CLOCK_MONOTONIC), dt;
+	struct timespec ts = deadline(clk, DEADLINE_MS);
 	int r;
 
 	r = kind ? im->clocklock(m, clk, &ts) : im->timedlock(m, &ts);
