@@ -482,7 +482,6 @@ void rf_registry_exit(void)
 	/* Registrations' RCU callbacks hold module text: let them finish. */
 	rcu_barrier();
 	synchronize_rcu_tasks();
-	rf_mm_exit();
 	rhashtable_destroy(&rf_threads);
 	xa_destroy(&rf_owners);
 }

@@ -10,6 +10,7 @@
 #include <linux/task_work.h>
 #include <linux/spinlock.h>
 #include <linux/refcount.h>
+#include <linux/mmu_notifier.h>
 #include <linux/robustfutex.h>
 #include "compat.h"
 
@@ -46,7 +47,6 @@ static inline void rf_count(enum rf_stat s, long n)
 }
 
 struct rf_user;
-struct rf_mm;
 
 struct rf_slot {
 	u64 head;
@@ -67,9 +67,7 @@ struct rf_thread {
 	bool id_given;			/* told to userspace: keep until exit */
 	bool dead;			/* exited or exec'ed: under lock */
 	struct mm_struct *mm;		/* its lists' address space (mm.c) */
-	struct rf_mm *rmm;
-	struct list_head mmnode;	/* on rmm->threads */
-	struct list_head rnode;		/* on a release's to-do list */
+	struct mmu_interval_notifier mni; /* pins mm; walks at its release */
 	unsigned long walked;		/* bit 0: the walk is claimed */
 	struct rf_user *user;		/* charged for it */
 	bool walk_queued;
@@ -106,7 +104,6 @@ ssize_t rf_users_show(char *buf);
 /* mm.c: the address space a registration's lists live in */
 int rf_mm_attach(struct rf_thread *t);
 void rf_mm_detach(struct rf_thread *t);
-void rf_mm_exit(void);
 
 /* walk.c: the lists of a thread that died or exec'ed, from any context */
 static inline bool rf_walk_claim(struct rf_thread *t)
