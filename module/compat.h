@@ -29,6 +29,33 @@ static inline long rf_gup_remote(struct mm_struct *mm, unsigned long addr,
 #endif
 }
 
+static inline long rf_pin_remote(struct mm_struct *mm, unsigned long addr,
+				 unsigned int flags, struct page **page,
+				 int *locked)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return pin_user_pages_remote(mm, addr, 1, flags, page, locked);
+#else
+	return pin_user_pages_remote(mm, addr, 1, flags, page, NULL, locked);
+#endif
+}
+
+/*
+ * The page offset, in PAGE_SIZE units, of @page in its file.  Not
+ * page_to_pgoff(): on 6.1 it calls an unexported hugetlb helper.  Before
+ * 6.7 a hugetlb folio's index counts huge pages.
+ */
+static inline pgoff_t rf_page_pgoff(struct page *page, pgoff_t index)
+{
+	struct folio *folio = page_folio(page);
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	if (folio_test_hugetlb(folio))
+		index <<= folio_order(folio);
+#endif
+	return index + (page_to_pfn(page) - folio_pfn(folio));
+}
+
 /* tracepoint_synchronize_unregister() is inline over these exports. */
 #include <linux/tracepoint.h>
 static inline void rf_tracepoint_sync(void)

@@ -15,7 +15,9 @@
  *    MMU_NOTIFY_RELEASE, the address space still whole, in whoever drops
  *    the last user: usually the last thread of the process in its own
  *    exit_mm(), or the exec'ing thread in exec_mmap().
- * Whichever claims the registration first walks it; the other skips it.
+ * Whichever claims the registration first walks it (RF_WALK_*, rf.h); if
+ * the task_work finds no user left before the release has run, it hands
+ * the release both the walk and the end of the teardown.
  *
  * An interval notifier, not a plain mmu_notifier: the plain kind's
  * release ends in synchronize_srcu(), which made every registered process
@@ -29,6 +31,7 @@
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
+#include <linux/workqueue.h>
 #include "rf.h"
 
 /*
@@ -40,13 +43,23 @@ static bool rf_mm_invalidate(struct mmu_interval_notifier *mni,
 			     unsigned long cur_seq)
 {
 	struct rf_thread *t = container_of(mni, struct rf_thread, mni);
+	int old;
 
+	if (range->event != MMU_NOTIFY_RELEASE)
+		return true;
 	/*
 	 * @t stays: its removal (rf_mm_detach()) waits for an invalidation
-	 * in progress to end.
+	 * in progress to end.  No faults here: mm_users is 0 (khugepaged
+	 * must not see the mm again), and this may not be a dying task.
 	 */
-	if (range->event == MMU_NOTIFY_RELEASE && rf_walk_claim(t))
-		rf_walk_thread(t);
+	old = atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_RELEASE);
+	if (old == RF_WALK_HANDED)	/* only we move it on from there */
+		atomic_set(&t->walk, RF_WALK_RELEASE);
+	if (old == RF_WALK_IDLE || old == RF_WALK_HANDED)
+		rf_walk_thread(t, true);
+	/* Removing our own notifier would wait for this very release. */
+	if (old == RF_WALK_HANDED)
+		queue_work(system_unbound_wq, &t->teardown);
 	return true;
 }
 
@@ -60,6 +73,13 @@ int rf_mm_attach(struct rf_thread *t)
 	int ret = mmu_interval_notifier_insert(&t->mni, current->mm, 0, 1,
 					       &rf_mm_ops);
 
+	/*
+	 * The mm's first notifier takes every lock of the mm and gives up
+	 * with -EINTR on any pending signal: the caller (a first lock) must
+	 * never see that, so the ioctl restarts after the handler.
+	 */
+	if (ret == -EINTR)
+		return -ERESTARTNOINTR;
 	if (!ret)
 		t->mm = current->mm;
 	return ret;

@@ -33,6 +33,7 @@
 #include <linux/sched/signal.h>
 #include <linux/cred.h>
 #include <linux/capability.h>
+#include <linux/sched/coredump.h>
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
 #include <linux/uaccess.h>
@@ -123,28 +124,52 @@ struct rf_thread *rf_owner_get(u32 id)
  * Drop a registration that is already out of the table; may sleep.  Its
  * owner ID dies first, so no waiter can go on sleeping on it.
  */
-static void rf_thread_release(struct rf_thread *t)
+static void rf_thread_kill_id(struct rf_thread *t)
 {
 	rf_wake_owner_waiters(t);
 	xa_erase(&rf_owners, t->id);
+}
+
+static void rf_thread_release(struct rf_thread *t)
+{
+	rf_thread_kill_id(t);
+	rf_mm_detach(t);
+	rf_thread_put(t);
+}
+
+/* The rest of a teardown handed to the release (mm.c), on a worker. */
+void rf_thread_teardown(struct work_struct *work)
+{
+	struct rf_thread *t = container_of(work, struct rf_thread, teardown);
+
+	/* Waits for the release that queued this to end. */
 	rf_mm_detach(t);
 	rf_thread_put(t);
 }
 
 /*
- * task_work on the dying or exec'ing thread: walk, then drop.  While some
- * user keeps the address space, the walk runs here; if none does, the
- * address space's release is walking or has walked this thread (mm.c).
+ * task_work on the dying or exec'ing thread: walk, then drop.  If the
+ * exit probe could still take a user of the address space, the walk runs
+ * here.  If not, the last user is gone and the address space's release is
+ * due (exit_mmap() runs it after exit_aio() and friends): it has walked
+ * this thread, is walking it, or will; in the last case it is handed the
+ * walk and the end of the teardown, since removing our notifier now would
+ * hide us from it.
  */
 static void rf_twork_fn(struct callback_head *cb)
 {
 	struct rf_thread *t = container_of(cb, struct rf_thread, twork);
 
 	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
-	if (mmget_not_zero(t->mm)) {
-		if (rf_walk_claim(t))
-			rf_walk_thread(t);
+	if (t->mm_held) {
+		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
+		    RF_WALK_IDLE)
+			rf_walk_thread(t, !(current->flags & PF_EXITING));
 		mmput(t->mm);
+	} else if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
+		   RF_WALK_IDLE) {
+		rf_thread_kill_id(t);
+		return;
 	}
 	rf_thread_release(t);
 }
@@ -168,10 +193,20 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	if (t->walk_queued)
 		return;
 	t->walk_queued = true;
+	/*
+	 * A user of the address space, if one is left, keeps it for the
+	 * walk.  Taken after exit_mm()'s mm_update_next_owner(), so no
+	 * process-table scan comes of it.
+	 */
+	t->mm_held = mmget_not_zero(t->mm);
 	init_task_work(&t->twork, rf_twork_fn);
 	/* Fails only after exit_task_work(), which follows both hooks. */
-	if (WARN_ON_ONCE(task_work_add(p, &t->twork, mode)))
+	if (WARN_ON_ONCE(task_work_add(p, &t->twork, mode))) {
 		t->walk_queued = false;
+		if (t->mm_held)
+			mmput_async(t->mm);
+		t->mm_held = false;
+	}
 }
 
 static void rf_probe_exit(RF_EXIT_PROBE_ARGS)
@@ -261,7 +296,10 @@ static struct rf_thread *rf_register_current(void)
 	t->tid = task_pid_vnr(current);
 	spin_lock_init(&t->lock);
 	INIT_LIST_HEAD(&t->owner_waiters);
+	INIT_LIST_HEAD(&t->heir_waiters);
 	refcount_set(&t->ref, 1);
+	atomic_set(&t->walk, RF_WALK_IDLE);
+	INIT_WORK(&t->teardown, rf_thread_teardown);
 	ret = rf_mm_attach(t);
 	if (ret)
 		goto out_free;
@@ -394,14 +432,18 @@ long rf_ioctl_get_owner(struct rf_owner *arg)
 static bool rf_may_read(struct task_struct *task)
 {
 	const struct cred *tcred;
-	bool ok;
+	bool ok, dumpable;
 
 	if (same_thread_group(task, current))
 		return true;
+	/* As ptrace: a non-dumpable target needs the capability in init. */
+	task_lock(task);
+	dumpable = task->mm && get_dumpable(task->mm) == SUID_DUMP_USER;
+	task_unlock(task);
 	tcred = get_task_cred(task);
 	ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	put_cred(tcred);
-	return ok;
+	return ok && (dumpable || capable(CAP_SYS_PTRACE));
 }
 
 long rf_ioctl_get_list(struct rf_list *arg)

@@ -68,7 +68,9 @@ struct rf_thread {
 	bool dead;			/* exited or exec'ed: under lock */
 	struct mm_struct *mm;		/* its lists' address space (mm.c) */
 	struct mmu_interval_notifier mni; /* pins mm; walks at its release */
-	unsigned long walked;		/* bit 0: the walk is claimed */
+	atomic_t walk;			/* RF_WALK_* */
+	bool mm_held;			/* the exit probe took mm_users */
+	struct work_struct teardown;	/* after a walk handed to release */
 	struct rf_user *user;		/* charged for it */
 	bool walk_queued;
 	refcount_t ref;
@@ -76,8 +78,9 @@ struct rf_thread {
 	struct rcu_head rcu;
 	spinlock_t lock;		/* slots, dead, owner_waiters */
 	struct list_head owner_waiters;	/* waiting on a word it owns */
+	struct list_head heir_waiters;	/* waiting on a word it was woken for */
 	/* Key it was last woken on: it passes the wake on if it dies. */
-	unsigned long heir_ptr, heir_off;
+	unsigned long heir_key[3];
 	unsigned int nslots;
 	unsigned int nused;
 	struct rf_slot slots[] __counted_by(nslots);
@@ -105,13 +108,18 @@ ssize_t rf_users_show(char *buf);
 int rf_mm_attach(struct rf_thread *t);
 void rf_mm_detach(struct rf_thread *t);
 
-/* walk.c: the lists of a thread that died or exec'ed, from any context */
-static inline bool rf_walk_claim(struct rf_thread *t)
-{
-	return !test_and_set_bit(0, &t->walked);
-}
+/*
+ * Who walks a dead thread's lists (registry.c, mm.c).  IDLE -> TASK: its
+ * own task_work, holding mm_users.  IDLE -> RELEASE: the address space's
+ * release.  IDLE -> HANDED: the task_work found no user left and the
+ * release not yet run; the release walks it (HANDED -> RELEASE) and then
+ * finishes the teardown the task_work left.
+ */
+enum { RF_WALK_IDLE, RF_WALK_TASK, RF_WALK_RELEASE, RF_WALK_HANDED };
 
-void rf_walk_thread(struct rf_thread *t);
+/* walk.c: the lists of a thread that died or exec'ed */
+void rf_walk_thread(struct rf_thread *t, bool nofault);
+void rf_thread_teardown(struct work_struct *work);
 
 /* uaccess.c: futex words of the current mm (ioctls) */
 int rf_cmpxchg_user_atomic(u32 __user *uaddr, u32 old, u32 new, u32 *cur);

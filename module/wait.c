@@ -40,9 +40,13 @@
 struct rf_key {
 	unsigned long ptr;	/* mm, or inode | RF_KEY_INODE */
 	unsigned long off;	/* address, or byte offset in the file */
+	unsigned long tag;	/* 0, or the inode's number and generation */
 };
 
 #define RF_KEY_INODE	1UL
+
+/* Fault-ins of one word before an ioctl gives up with -EFAULT. */
+#define RF_FAULT_RETRIES	8
 
 struct rf_bucket {
 	spinlock_t lock;		/* waiters */
@@ -52,7 +56,9 @@ struct rf_bucket {
 struct rf_waiter {
 	struct list_head node;		/* in its bucket */
 	struct list_head onode;		/* on @owner's owner_waiters */
-	struct rf_thread *owner;	/* referenced; changed under the bucket lock */
+	struct rf_thread *owner;	/* referenced, or NULL */
+	struct list_head hnode;		/* on @heir's owner_waiters */
+	struct rf_thread *heir;		/* referenced; set under the bucket lock */
 	struct rf_key key;
 	struct task_struct *task;
 };
@@ -69,7 +75,7 @@ static struct rf_bucket *rf_bucket(const struct rf_key *key)
 
 static bool rf_key_eq(const struct rf_key *a, const struct rf_key *b)
 {
-	return a->ptr == b->ptr && a->off == b->off;
+	return a->ptr == b->ptr && a->off == b->off && a->tag == b->tag;
 }
 
 /*
@@ -85,8 +91,9 @@ static int rf_key_of_page(struct rf_key *key, struct page *page,
 {
 	struct address_space *mapping;
 	struct folio *folio = page_folio(page);
+	unsigned long tag = 0;
+	struct inode *host;
 	pgoff_t index;
-	void *host;
 
 	if (PageAnon(page) || !READ_ONCE(folio->mapping))
 		return 0;
@@ -99,21 +106,27 @@ static int rf_key_of_page(struct rf_key *key, struct page *page,
 	mapping = READ_ONCE(folio->mapping);
 	host = mapping ? READ_ONCE(mapping->host) : NULL;
 	index = READ_ONCE(folio->index);
+	/*
+	 * An inode's address may come back for another inode while a waiter
+	 * on the old one sleeps (nothing pins it); with a stale match, a
+	 * wake of one would go to the other's waiter and be lost.  Mainline
+	 * uses a 64-bit sequence number, not exported; the inode's number
+	 * and generation (random for shmem) tell old from new here.
+	 */
+	if (host)
+		tag = ((unsigned long)READ_ONCE(host->i_ino) << 32) ^
+		      READ_ONCE(host->i_generation);
+	/* Host, index and tag read before the mapping is checked again. */
 	smp_rmb();
 	if (!host || READ_ONCE(folio->mapping) != mapping) {
 		rcu_read_unlock();
 		return -EAGAIN;
 	}
 	rcu_read_unlock();
-	/*
-	 * Not page_to_pgoff(): on 6.1 it needs an unexported hugetlb helper.
-	 * hugetlb folios count their index in huge pages on some kernels, so
-	 * two hugetlbfs words may share a key there: a spurious wakeup at
-	 * worst.
-	 */
 	key->ptr = (unsigned long)host | RF_KEY_INODE;
-	key->off = ((index + page_to_pfn(page) - folio_pfn(folio)) <<
-		    PAGE_SHIFT) + offset_in_page(uaddr);
+	key->off = (rf_page_pgoff(page, index) << PAGE_SHIFT) +
+		   offset_in_page(uaddr);
+	key->tag = tag;
 	return 0;
 }
 
@@ -125,6 +138,7 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 
 	key->ptr = (unsigned long)current->mm;
 	key->off = uaddr;
+	key->tag = 0;
 	if (!shared)
 		return 0;
 	ret = get_user_pages_fast(uaddr, 1, 0, &page);
@@ -141,25 +155,36 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
  * Under the bucket lock: @w, asleep and linked to its word's owner, is
  * linked to @heir instead (or woken, if @heir is dead already).
  */
-static void rf_relink(struct rf_waiter *w, struct rf_thread *heir)
+/* Unlink @w's node from @t's list and drop the reference it held. */
+static void rf_unlink(struct list_head *node, struct rf_thread *t)
 {
-	struct rf_thread *old = w->owner;
+	spin_lock(&t->lock);
+	list_del_init(node);	/* no-op if @t's death did it */
+	spin_unlock(&t->lock);
+	rf_thread_put(t);
+}
 
-	spin_lock(&old->lock);
-	list_del_init(&w->onode);
-	spin_unlock(&old->lock);
+/*
+ * Under the bucket lock: @w, asleep and linked to its word's owner, is
+ * linked to @heir as well (in place of an earlier heir), or woken if
+ * @heir is dead already.  The owner link stays: the heir may give up
+ * without ever owning the word.
+ */
+static void rf_add_heir(struct rf_waiter *w, struct rf_thread *heir)
+{
+	if (w->heir)
+		rf_unlink(&w->hnode, w->heir);
+	w->heir = NULL;
 	spin_lock(&heir->lock);
 	if (heir->dead) {
-		w->owner = NULL;
 		list_del_init(&w->node);
 		wake_up_process(w->task);
 	} else {
 		refcount_inc(&heir->ref);
-		list_add_tail(&w->onode, &heir->owner_waiters);
-		w->owner = heir;
+		list_add_tail(&w->hnode, &heir->heir_waiters);
+		w->heir = heir;
 	}
 	spin_unlock(&heir->lock);
-	rf_thread_put(old);
 }
 
 /*
@@ -193,8 +218,8 @@ static int rf_wake_key(const struct rf_key *key, int nr)
 	if (heir) {
 		list_for_each_entry_safe(w, tmp, &b->waiters, node)
 			if (rf_key_eq(&w->key, key) && w->owner &&
-			    w->owner != heir)
-				rf_relink(w, heir);
+			    w->owner != heir && w->heir != heir)
+				rf_add_heir(w, heir);
 		rf_thread_put(heir);
 	}
 	spin_unlock(&b->lock);
@@ -253,6 +278,11 @@ void rf_wake_owner_waiters(struct rf_thread *t)
 	WRITE_ONCE(t->dead, true);
 	list_for_each_entry_safe(w, tmp, &t->owner_waiters, onode) {
 		list_del_init(&w->onode);
+		wake_up_process(w->task);
+		n++;
+	}
+	list_for_each_entry_safe(w, tmp, &t->heir_waiters, hnode) {
+		list_del_init(&w->hnode);
 		wake_up_process(w->task);
 		n++;
 	}
@@ -324,15 +354,19 @@ static void rf_note_heir(const struct rf_key *key)
 	struct rf_thread *t = rf_current();
 
 	if (t) {
-		t->heir_ptr = key->ptr;
-		t->heir_off = key->off;
+		t->heir_key[0] = key->ptr;
+		t->heir_key[1] = key->off;
+		t->heir_key[2] = key->tag;
 	}
 }
 
 /* @t exits or execs: pass on the wake it may not have used. */
 void rf_pass_wake(struct rf_thread *t)
 {
-	struct rf_key key = { .ptr = t->heir_ptr, .off = t->heir_off };
+	struct rf_key key = {
+		.ptr = t->heir_key[0], .off = t->heir_key[1],
+		.tag = t->heir_key[2],
+	};
 
 	if (key.ptr)
 		rf_wake_key(&key, 1);
@@ -351,6 +385,7 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	ktime_t expires, *exp = NULL;
 	struct rf_key key;
 	bool woken = false;
+	int faults = 0;
 	u32 val;
 	long ret;
 
@@ -388,12 +423,28 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	w.key = key;
 	w.task = current;
 	w.owner = NULL;
+	w.heir = NULL;
 	INIT_LIST_HEAD(&w.onode);
+	INIT_LIST_HEAD(&w.hnode);
 retry:
+	/*
+	 * A page that faults again right after a successful fault-in (a
+	 * shadow-stack page: writable to the fault handler, not to
+	 * cmpxchg) must not keep us here: give up after a few rounds.
+	 */
+	if (faults && fatal_signal_pending(current)) {
+		ret = -EINTR;
+		goto out;
+	}
+	if (faults > RF_FAULT_RETRIES) {
+		ret = -EFAULT;
+		goto out;
+	}
 	spin_lock(&b->lock);
 	ret = rf_get_user_atomic(uaddr, &val);
 	if (ret) {
 		spin_unlock(&b->lock);
+		faults++;
 		ret = rf_fault_in(arg->uaddr, false);
 		if (ret)
 			goto out;
@@ -410,6 +461,7 @@ retry:
 			ret = rf_recover_locked(uaddr, val, arg->flags);
 			if (ret == -EFAULT) {
 				spin_unlock(&b->lock);
+				faults++;
 				ret = rf_fault_in(arg->uaddr, true);
 				if (ret)
 					goto out;
@@ -453,7 +505,6 @@ retry:
 	__set_current_state(TASK_RUNNING);
 
 	spin_lock(&b->lock);
-	owner = w.owner;	/* a waker may have relinked us meanwhile */
 	if (list_empty(&w.node)) {
 		ret = 0;		/* woken */
 		woken = true;
@@ -469,12 +520,11 @@ retry:
 	spin_unlock(&b->lock);
 	if (woken)
 		rf_note_heir(&key);
-	if (owner) {
-		spin_lock(&owner->lock);
-		list_del_init(&w.onode); /* no-op if the owner's death did */
-		spin_unlock(&owner->lock);
-		rf_thread_put(owner);
-	}
+	/* Off the bucket, nobody changes w.owner or w.heir any more. */
+	if (w.owner)
+		rf_unlink(&w.onode, w.owner);
+	if (w.heir)
+		rf_unlink(&w.hnode, w.heir);
 	arg->result = RF_RESULT_WOKEN;
 out:
 	return ret;

@@ -9,8 +9,11 @@
  * Either way current->mm is not the lists' mm, so user memory is reached
  * through get_user_pages_remote() and a kernel mapping of the page:
  *  - a fault that would wait forever does not: userfaultfd refuses to
- *    block a PF_EXITING task, and a release that runs in any other
- *    context does not fault at all (FOLL_NOFAULT);
+ *    block a PF_EXITING task, and the release (or an exec'ing task) does
+ *    not fault at all (FOLL_NOFAULT);
+ *  - a word is written through a pinned page (FOLL_PIN | FOLL_WRITE): a
+ *    fork by a surviving sibling copies a pinned page for the child
+ *    rather than sharing it, so the write lands in this mm;
  *  - remote access ignores protection keys, as the kernel's own does;
  *  - every failed access is counted and cuts the walk or the word short,
  *    and a waiter can still recover an intent word itself (owner IDs).
@@ -19,6 +22,7 @@
 
 #include <linux/mm.h>
 #include <linux/highmem.h>
+#include <linux/pagemap.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <linux/ratelimit.h>
@@ -40,32 +44,27 @@ struct rf_walker {
 	/* The page last reached, kept for the next access to the same page. */
 	struct page *page;
 	unsigned long page_addr;
-	bool page_write, page_dirty;
 };
 
 static void rf_page_drop(struct rf_walker *w)
 {
-	if (!w->page)
-		return;
-	if (w->page_dirty)
-		set_page_dirty_lock(w->page);
-	put_page(w->page);
+	if (w->page)
+		put_page(w->page);
 	w->page = NULL;
 }
 
-/* Hold the page of @uaddr, writable (copy-on-write broken) if @write. */
-static int rf_page_get(struct rf_walker *w, unsigned long uaddr, bool write)
+/* Hold the page of @uaddr, for reading. */
+static int rf_page_get(struct rf_walker *w, unsigned long uaddr)
 {
 	unsigned long addr = uaddr & PAGE_MASK;
 	int locked = 1;
 	long n;
 
-	if (w->page && w->page_addr == addr && (w->page_write || !write))
+	if (w->page && w->page_addr == addr)
 		return 0;
 	rf_page_drop(w);
 	mmap_read_lock(w->mm);
-	n = rf_gup_remote(w->mm, addr, w->gup_flags | (write ? FOLL_WRITE : 0),
-			  &w->page, &locked);
+	n = rf_gup_remote(w->mm, addr, w->gup_flags, &w->page, &locked);
 	if (locked)
 		mmap_read_unlock(w->mm);
 	if (n != 1) {
@@ -73,8 +72,6 @@ static int rf_page_get(struct rf_walker *w, unsigned long uaddr, bool write)
 		return n < 0 ? n : -EFAULT;
 	}
 	w->page_addr = addr;
-	w->page_write = write;
-	w->page_dirty = false;
 	return 0;
 }
 
@@ -85,9 +82,9 @@ static int rf_peek(struct rf_walker *w, unsigned long uaddr,
 	void *kaddr;
 	int ret;
 
-	if (uaddr & (size - 1) || uaddr + size > TASK_SIZE)
+	if (uaddr & (size - 1) || uaddr + size > w->mm->task_size)
 		return -EFAULT;
-	ret = rf_page_get(w, uaddr, false);
+	ret = rf_page_get(w, uaddr);
 	if (ret)
 		return ret;
 	kaddr = kmap_local_page(w->page) + offset_in_page(uaddr);
@@ -96,21 +93,35 @@ static int rf_peek(struct rf_walker *w, unsigned long uaddr,
 	return 0;
 }
 
-/* cmpxchg on a futex word, atomic with respect to its users' atomics. */
+/*
+ * cmpxchg on a futex word, atomic with respect to its users' atomics,
+ * through a pinned, writable (copy-on-write broken) page.  GUP dirtied
+ * the page already; marking it again is only tried, never waited for
+ * (the page lock may be held by a stalled FUSE write).
+ */
 static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
 			   u32 old, u32 new, u32 *cur)
 {
+	struct page *page;
+	int locked = 1;
 	u32 *kaddr;
-	int ret;
+	long n;
 
-	ret = rf_page_get(w, uaddr, true);
-	if (ret)
-		return ret;
-	kaddr = kmap_local_page(w->page) + offset_in_page(uaddr);
+	mmap_read_lock(w->mm);
+	n = rf_pin_remote(w->mm, uaddr & PAGE_MASK, w->gup_flags | FOLL_WRITE,
+			  &page, &locked);
+	if (locked)
+		mmap_read_unlock(w->mm);
+	if (n != 1)
+		return n < 0 ? n : -EFAULT;
+	kaddr = kmap_local_page(page) + offset_in_page(uaddr);
 	*cur = cmpxchg(kaddr, old, new);
 	kunmap_local(kaddr);
-	if (*cur == old)
-		w->page_dirty = true;
+	if (*cur == old && trylock_page(page)) {
+		set_page_dirty(page);
+		unlock_page(page);
+	}
+	unpin_user_page(page);
 	return 0;
 }
 
@@ -189,6 +200,8 @@ retry:
 		return;
 	}
 	if (cur != uval) {
+		/* Read afresh: the page held may be a stale copy. */
+		rf_page_drop(w);
 		/* Waiters race to set WAITERS; they cannot do so forever. */
 		if (++tries < 1000)
 			goto retry;
@@ -271,14 +284,15 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
 /*
  * Walk every list of @t, a thread that died or exec'ed, whose walk the
  * caller has claimed.  The caller keeps the mm's address space whole:
- * it holds an mm_users reference, or it is the mm's ->release.
+ * it holds an mm_users reference, or it is the mm's release.  @nofault:
+ * never fault a page in (the release; a task that is not exiting, which
+ * userfaultfd would block).
  */
-void rf_walk_thread(struct rf_thread *t)
+void rf_walk_thread(struct rf_thread *t, bool nofault)
 {
 	struct rf_walker w = {
 		.mm = t->mm,
-		/* Only an exiting task is never blocked by userfaultfd. */
-		.gup_flags = current->flags & PF_EXITING ? 0 : FOLL_NOFAULT,
+		.gup_flags = nofault ? FOLL_NOFAULT : 0,
 	};
 	unsigned int i;
 

@@ -116,14 +116,25 @@ struct waiter {
 	uint32_t val, flags;
 	long ret;
 	pid_t tid;
+	long ms;		/* timeout; 0: 10 s */
+	int reg;		/* register first (as every library waiter is) */
+	int stay;		/* then stay alive until told */
+	volatile int done, stop;
 };
 
 static void *waiter_fn(void *arg)
 {
 	struct waiter *w = arg;
+	int fd = rf_open();
 
 	w->tid = rf_gettid();
-	w->ret = rf_wait_ms(rf_open(), w->word, w->val, w->flags, 10000);
+	if (w->reg)
+		rf_owner_of(fd);
+	w->ret = rf_wait_ms(fd, w->word, w->val, w->flags,
+			    w->ms ? w->ms : 10000);
+	w->done = 1;
+	while (w->stay && !w->stop)
+		usleep(1000);
 	return NULL;
 }
 
@@ -498,6 +509,61 @@ TEST(heir_dies_holding_after_another_wait)
 		  rf_wait_ms(fd, &s->m, s->a_id | W, RF_WAIT_SHARED |
 			     RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED, 1000));
 	EXPECT_EQ(OD | W, s->m);
+}
+
+/*
+ * The heir gives up without ever owning the word (it returns, and does not
+ * wait again), and then the real owner dies with no list to walk.  The
+ * other waiter, linked to the heir when the heir was woken, must still be
+ * linked to the owner as well, and woken by its death.
+ */
+TEST(heir_gives_up_then_owner_dies)
+{
+	struct three {
+		uint32_t m;
+		volatile uint32_t o_id;
+	} *s = tl_map(sizeof(struct three), 0);
+	struct waiter a = { .reg = 1, .stay = 1 }, b = { .reg = 1 };
+	int fd = rf_open(), status, i;
+	pthread_t ta, tb;
+	pid_t o;
+
+	ASSERT_NE(NULL, s);
+	o = fork();
+	if (o == 0) {		/* the owner: registered, no list, stays */
+		s->o_id = rf_owner_of(rf_open());
+		for (;;)
+			pause();
+	}
+	ASSERT_LT(0, o);
+	for (i = 0; i < 1000 && !s->o_id; i++)
+		usleep(2000);
+	s->m = s->o_id | W;
+	a.word = b.word = &s->m;
+	a.val = b.val = s->o_id | W;
+	a.flags = b.flags = RF_WAIT_SHARED | RF_WAIT_RECOVER;
+	pthread_create(&ta, NULL, waiter_fn, &a);
+	for (i = 0; i < 1000 && !(a.tid && rf_thread_asleep(a.tid)); i++)
+		usleep(2000);
+	pthread_create(&tb, NULL, waiter_fn, &b);
+	for (i = 0; i < 1000 && !(b.tid && rf_thread_asleep(b.tid)); i++)
+		usleep(2000);
+	/* A stray wake goes to a, which becomes b's heir, and gives up. */
+	EXPECT_EQ(1, rf_wake_n(fd, &s->m, 1, RF_WAIT_SHARED));
+	for (i = 0; i < 1000 && !a.done; i++)
+		usleep(2000);
+	usleep(100000);
+	EXPECT_TRUE(rf_thread_asleep(b.tid)) TH_LOG("b woke with a");
+	/* The owner dies; nothing walks; b must be woken all the same. */
+	kill(o, SIGKILL);
+	waitpid(o, &status, 0);
+	pthread_join(tb, NULL);
+	a.stop = 1;
+	pthread_join(ta, NULL);
+	EXPECT_EQ(RF_RESULT_WOKEN, b.ret) TH_LOG("b got %ld: left asleep", b.ret);
+	EXPECT_EQ(RF_RESULT_OWNER_DIED,
+		  rf_wait_ms(fd, &s->m, s->o_id | W, RF_WAIT_SHARED |
+			     RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED, 1000));
 }
 
 TEST_HARNESS_MAIN
