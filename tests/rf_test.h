@@ -42,10 +42,10 @@ static inline long rf_owner_of(int fd)
 	return r < 0 ? r : (long)o.id;
 }
 
-/* Is the task at /proc/@path asleep (state S)? */
-static inline int rf_stat_asleep(const char *path)
+/* The state letter (R, S, D, Z, ...) in /proc/@path, or 0. */
+static inline char rf_stat_state(const char *path)
 {
-	char buf[256], *p;
+	char buf[512], *p;
 	int fd, n;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -57,7 +57,22 @@ static inline int rf_stat_asleep(const char *path)
 		return 0;
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Is the task at /proc/@path asleep (state S)? */
+static inline int rf_stat_asleep(const char *path)
+{
+	return rf_stat_state(path) == 'S';
+}
+
+/* The state letter of process @pid, or 0. */
+static inline char rf_proc_state(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return rf_stat_state(path);
 }
 
 /* Is thread @tid of this process asleep? */

@@ -33,6 +33,7 @@
 #include <linux/sched.h>
 #include "kselftest_harness.h"
 #include "rf_test.h"
+#include "rf_head.h"
 #include "robustfutex.h"
 
 /* The test bodies inline into the harness's setjmp() wrapper. */
@@ -122,23 +123,6 @@ static int mutex_init(rf_mutex_t *m, bool robust)
 
 /* ---- a release cut short, by hand ---- */
 
-struct head_view {		/* mainline's robust_list_head */
-	void *next;
-	long futex_offset;
-	void *pending;
-};
-
-static struct head_view *my_head(void)
-{
-	struct rf_list_desc d;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		if (!rf_list_get(0, i, &d) && d.protocol == RF_PROTO_INTENT &&
-		    d.width == sizeof(void *) * 8)
-			return (struct head_view *)(uintptr_t)d.head;
-	return NULL;
-}
 
 /* Link that points at @node in the list of @h, or NULL. */
 static void **link_to(struct head_view *h, void *node)
@@ -161,7 +145,7 @@ static void **link_to(struct head_view *h, void *node)
 static int cut_release(rf_mutex_t *m, int how)
 {
 	char *node = (char *)m + NODE_OFFSET;
-	struct head_view *h = my_head();
+	struct head_view *h = my_intent_head();
 	void **pp = h ? link_to(h, node) : NULL;
 
 	if (pp) {
@@ -347,23 +331,6 @@ static pid_t spawn_ns(struct agent **as, pid_t *nr, int n)
 }
 
 /* State letter of a process (/proc/PID/stat), 0 if gone. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
 
 /* The agent is blocked inside its clocklock (asleep in the module). */
 static bool agent_asleep(struct agent *a)
@@ -372,7 +339,7 @@ static bool agent_asleep(struct agent *a)
 
 	for (i = 0; i < 2000; i++) {
 		if (__atomic_load_n(&a->busy, __ATOMIC_SEQ_CST) &&
-		    proc_state(a->pid) == 'S') {
+		    rf_proc_state(a->pid) == 'S') {
 			if (++n == 5)
 				return true;
 		} else {
@@ -394,7 +361,7 @@ static bool kill_agent(pid_t pid, bool reap)
 	if (reap)
 		return waitpid(pid, &status, 0) == pid;
 	for (i = 0; i < 3000; i++) {
-		st = proc_state(pid);
+		st = rf_proc_state(pid);
 		if (!st || st == 'Z' || st == 'X')
 			return true;
 		usleep(2000);
@@ -747,9 +714,9 @@ TEST_F_TIMEOUT(id, many_records_then_legit_recovery, 280)
 	vw = lock_and_cut(_metadata, v, m, CUT_DEQUEUED);
 	ASSERT_NE(0, vw);
 	ASSERT_EQ(0, kill(pv, SIGKILL));	/* not reaped: a zombie */
-	for (i = 0; i < 2000 && proc_state(pv) != 'Z'; i++)
+	for (i = 0; i < 2000 && rf_proc_state(pv) != 'Z'; i++)
 		usleep(5000);
-	ASSERT_EQ('Z', proc_state(pv));
+	ASSERT_EQ('Z', rf_proc_state(pv));
 	TH_LOG("V: pid %d, zombie, word %#x", pv, word_of(m));
 	log_stats(_metadata, "after V");
 
@@ -773,7 +740,7 @@ TEST_F_TIMEOUT(id, many_records_then_legit_recovery, 280)
 
 	w->uid = 65533;
 	ASSERT_LT(0, spawn(w, 0));
-	ASSERT_EQ('Z', proc_state(pv));
+	ASSERT_EQ('Z', rf_proc_state(pv));
 	expect_gets_it(_metadata, w, m, 2000, "uid 65533 on the zombie V's mutex");
 	waitpid(pv, &status, 0);
 	munmap(words, len);

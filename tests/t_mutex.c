@@ -17,6 +17,7 @@
 #include <time.h>
 #include "kselftest_harness.h"
 #include "rf_test.h"
+#include "rf_head.h"
 #include "robustfutex.h"
 
 /* ---- the two implementations behind one interface ---- */
@@ -694,23 +695,6 @@ TEST(slept_thread_keeps_waiters)
 
 /* ---- the word and the list the library keeps ---- */
 
-struct head_view {
-	void *next;
-	long futex_offset;
-	void *pending;
-};
-
-static struct head_view *my_intent_head(void)
-{
-	struct rf_list_desc d;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		if (!rf_list_get(0, i, &d) && d.protocol == RF_PROTO_INTENT &&
-		    d.width == sizeof(void *) * 8)
-			return (struct head_view *)(uintptr_t)d.head;
-	return NULL;
-}
 
 TEST(uncontended_word_and_list)
 {
