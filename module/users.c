@@ -2,8 +2,10 @@
 /*
  * Per-user accounting of what a user can make the module hold: registered
  * threads (each with its slots and owner ID).  A user is the caller's real
- * uid as a kuid, so the same uid seen from two user namespaces is one user
- * and a container's root is not the host's.  Each user is held to
+ * uid as a kuid in the initial user namespace; in any other user namespace
+ * it is the owner of the outermost one (who created the container): the
+ * subordinate ids mapped into a container do not multiply its creator's
+ * share.  Each user is held to
  * max_threads_per_user and to half of max_threads, which stays as a
  * system-wide memory backstop that no single user can fill.
  */
@@ -35,10 +37,21 @@ static struct rf_user *rf_user_find(kuid_t uid)
 	return NULL;
 }
 
+static kuid_t rf_charged_uid(void)
+{
+	const struct user_namespace *ns = current_user_ns();
+
+	if (ns == &init_user_ns)
+		return current_uid();
+	while (ns->parent != &init_user_ns)
+		ns = ns->parent;
+	return ns->owner;
+}
+
 /* Charge one registration to the caller's user, or -ENOSPC / -ENOMEM. */
 struct rf_user *rf_user_charge(void)
 {
-	kuid_t uid = current_uid();
+	kuid_t uid = rf_charged_uid();
 	struct rf_user *u, *fresh;
 
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);

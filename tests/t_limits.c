@@ -5,6 +5,7 @@
  * max_threads_per_user, and to half of max_threads whatever that says.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -207,6 +208,95 @@ TEST_F(limits, global_backstop_is_shared)
 	EXPECT_EQ(2, ok) TH_LOG("the backstop must leave room for others");
 	reap(a);
 	reap(b);
+}
+
+/*
+ * A container's users are its creator's: uid 65534 creates a user
+ * namespace with 100 ids mapped (as a rootless container runtime does with
+ * subordinate ids), and two of them register 6 threads each.  They share
+ * 65534's limit of 8, instead of getting 8 each.
+ */
+struct userns_result {
+	volatile int ok, full, ready, err;
+	volatile pid_t pids[2];
+};
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), n = strlen(text);
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, n) == n ? 0 : -1;
+	close(fd);
+	return n;
+}
+
+TEST_F(limits, container_ids_share_their_creators_share)
+{
+	struct userns_result *r = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int go[2], status, k;
+	char path[64];
+	pid_t c;
+
+	ASSERT_NE(MAP_FAILED, r);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 8));
+	c = fork();
+	if (c == 0) {
+		pid_t in[2];
+		char x;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (unshare(CLONE_NEWUSER)) {
+			r->err = errno;
+			r->ready = -1;
+			_exit(11);
+		}
+		r->ready = 1;
+		if (read(go[0], &x, 1) != 1)
+			_exit(12);
+		for (k = 0; k < 2; k++) {
+			int ok, full;
+
+			in[k] = user_registers(k + 1, 6, &ok, &full);
+			r->pids[k] = in[k];
+			__atomic_fetch_add(&r->ok, ok, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&r->full, full, __ATOMIC_RELAXED);
+		}
+		r->ready = 2;
+		pause();
+		_exit(0);
+	}
+	ASSERT_LT(0, c);
+	while (!r->ready)
+		usleep(1000);
+	if (r->ready < 0) {
+		kill(c, SIGKILL);
+		waitpid(c, &status, 0);
+		SKIP(return, "no user namespace for uid 65534: %s",
+		     strerror(r->err));
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", c);
+	ASSERT_EQ(0, write_file(path, "0 200000 100"));
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", c);
+	ASSERT_EQ(0, write_file(path, "0 200000 100"));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	for (k = 0; k < 10000 && r->ready != 2; k++)
+		usleep(1000);
+	ASSERT_EQ(2, r->ready);
+	EXPECT_EQ(8, r->ok) TH_LOG("subordinate ids multiplied the share");
+	EXPECT_EQ(4, r->full);
+	EXPECT_EQ(8, user_threads(65534));
+	EXPECT_EQ(0, user_threads(200001));
+	EXPECT_EQ(0, user_threads(200002));
+	for (k = 0; k < 2; k++)
+		if (r->pids[k] > 0)
+			kill(r->pids[k], SIGKILL);
+	kill(c, SIGKILL);
+	waitpid(c, &status, 0);
 }
 
 /* Only root reads who uses the module. */
