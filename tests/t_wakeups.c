@@ -61,56 +61,6 @@ static long run_ms_or(long def)
 
 #define run_ms()	run_ms_or(RUN_MS_DEFAULT)
 
-/*
- * Where the kernel lets its preemption model be chosen at run time
- * (PREEMPT_DYNAMIC; Debian's kernels default to voluntary), run with full
- * preemption: a waiter can then also be preempted between its steps in
- * the module, which widens any window in them.  Restored at exit.
- */
-static const char preempt_path[] = "/sys/kernel/debug/sched/preempt";
-static char preempt_saved[32];
-static pid_t preempt_pid;
-
-static void preempt_write(const char *mode)
-{
-	int fd = open(preempt_path, O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, mode, strlen(mode)) < 0)
-			preempt_saved[0] = 0;
-		close(fd);
-	}
-}
-
-static void preempt_restore(void)
-{
-	if (preempt_saved[0] && getpid() == preempt_pid)
-		preempt_write(preempt_saved);
-}
-
-static void __attribute__((constructor)) preempt_full(void)
-{
-	char buf[128], *l, *r;
-	int fd = open(preempt_path, O_RDONLY | O_CLOEXEC), n;
-
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	l = strchr(buf, '(');
-	r = l ? strchr(l, ')') : NULL;
-	if (!r || r - l - 1 >= (int)sizeof(preempt_saved))
-		return;
-	memcpy(preempt_saved, l + 1, r - l - 1);
-	preempt_saved[r - l - 1] = 0;
-	preempt_pid = getpid();
-	atexit(preempt_restore);
-	preempt_write("full");
-}
-
 /* A waited-on word and when each of its last changes was woken for. */
 struct wword {
 	uint32_t word __attribute__((aligned(64)));
