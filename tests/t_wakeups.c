@@ -298,6 +298,8 @@ static void *barrier_thread(void *p)
 	return NULL;
 }
 
+#undef RUN_MS_DEFAULT
+#define RUN_MS_DEFAULT	8000
 TEST(barrier_wake_all)
 {
 	struct stats s = { .fd = rf_open(),
@@ -412,7 +414,7 @@ static void *ch_changer(void *p)
 }
 
 #undef RUN_MS_DEFAULT
-#define RUN_MS_DEFAULT	12000
+#define RUN_MS_DEFAULT	20000	/* + TIMEOUT_MS + 1 s < the harness's 30 s */
 TEST(changer_races_wait_entry)
 {
 	struct stats s = { .fd = rf_open(),
