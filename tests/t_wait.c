@@ -321,19 +321,30 @@ static int memfd_ro_word(uint32_t **word, int *ro)
 	return *word == MAP_FAILED ? -1 : mfd;
 }
 
+/* Start @w asleep (shared) on a fresh memfd word; returns the memfd. */
+static int memfd_waiter(struct waiter *w, pthread_t *th, uint32_t **word)
+{
+	int mfd, ro, i;
+
+	mfd = memfd_ro_word(word, &ro);
+	if (mfd < 0)
+		return -1;
+	w->word = *word;
+	if (pthread_create(th, NULL, waiter_fn, w))
+		return -1;
+	for (i = 0; i < 500 && !(w->tid && rf_thread_asleep(w->tid)); i++)
+		usleep(10000);
+	return mfd;
+}
+
 TEST(shared_waiter_pins_no_page)
 {
 	struct waiter w = { .fd = rf_open(), .flags = RF_WAIT_SHARED, .ms = 10000 };
 	uint32_t *word;
 	pthread_t th;
-	int mfd, ro, i;
+	int mfd = memfd_waiter(&w, &th, &word);
 
-	mfd = memfd_ro_word(&word, &ro);
 	ASSERT_LE(0, mfd);
-	w.word = word;
-	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_fn, &w));
-	for (i = 0; i < 500 && !(w.tid && rf_thread_asleep(w.tid)); i++)
-		usleep(10000);
 	/* The waiter sleeps on the page: sealing must still succeed. */
 	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE))
 		TH_LOG("F_SEAL_WRITE: %s (a page is pinned)", strerror(errno));
@@ -348,14 +359,9 @@ TEST(shared_waiter_survives_truncation)
 	struct waiter w = { .fd = rf_open(), .flags = RF_WAIT_SHARED, .ms = 1000 };
 	uint32_t *word;
 	pthread_t th;
-	int mfd, ro, i;
+	int mfd = memfd_waiter(&w, &th, &word);
 
-	mfd = memfd_ro_word(&word, &ro);
 	ASSERT_LE(0, mfd);
-	w.word = word;
-	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_fn, &w));
-	for (i = 0; i < 500 && !(w.tid && rf_thread_asleep(w.tid)); i++)
-		usleep(10000);
 	ASSERT_EQ(0, ftruncate(mfd, 0));
 	/* The word is gone: a wake cannot name it, the waiter times out. */
 	pthread_join(th, NULL);
