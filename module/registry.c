@@ -74,12 +74,6 @@ struct rf_thread *rf_thread_get(struct task_struct *task)
 	return t;
 }
 
-/* The caller's registration, or NULL; only the caller changes it. */
-struct rf_thread *rf_current(void)
-{
-	return rf_lookup(current);
-}
-
 /*
  * The module reference is dropped from an RCU callback: rf_registry_exit()
  * runs rcu_barrier(), so the callback has returned before the module text
@@ -120,16 +114,14 @@ struct rf_thread *rf_owner_get(u32 id)
 	return t;
 }
 
-/*
- * Drop a registration that is already out of the table; may sleep.  Its
- * owner ID dies first, so no waiter can go on sleeping on it.
- */
+/* The owner ID dies: its waiters are woken and no lookup finds it. */
 static void rf_thread_kill_id(struct rf_thread *t)
 {
 	rf_wake_owner_waiters(t);
 	xa_erase(&rf_owners, t->id);
 }
 
+/* Drop a registration that is already out of the table; may sleep. */
 static void rf_thread_release(struct rf_thread *t)
 {
 	rf_thread_kill_id(t);

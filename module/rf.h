@@ -79,7 +79,7 @@ struct rf_thread {
 	spinlock_t lock;		/* slots, dead, owner_waiters */
 	struct list_head owner_waiters;	/* waiting on a word it owns */
 	struct list_head heir_waiters;	/* waiting on a word it was woken for */
-	/* Key it was last woken on: it passes the wake on if it dies. */
+	/* Key it was last woken alone on (under lock): passed on at death. */
 	unsigned long heir_key[3];
 	unsigned int nslots;
 	unsigned int nused;
@@ -95,7 +95,6 @@ long rf_ioctl_get_list(struct rf_list *arg);
 long rf_ioctl_remove_list(struct rf_list *arg);
 long rf_ioctl_get_owner(struct rf_owner *arg);
 struct rf_thread *rf_owner_get(u32 id);
-struct rf_thread *rf_current(void);
 struct rf_thread *rf_thread_get(struct task_struct *task);
 void rf_thread_put(struct rf_thread *t);
 

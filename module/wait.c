@@ -151,10 +151,6 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 	return ret;
 }
 
-/*
- * Under the bucket lock: @w, asleep and linked to its word's owner, is
- * linked to @heir instead (or woken, if @heir is dead already).
- */
 /* Unlink @w's node from @t's list and drop the reference it held. */
 static void rf_unlink(struct list_head *node, struct rf_thread *t)
 {
@@ -216,6 +212,17 @@ static int rf_wake_key(const struct rf_key *key, int nr)
 			break;
 	}
 	if (heir) {
+		/*
+		 * The woken thread may also die before it takes the lock, its
+		 * list unreadable (WALK_FAIL): its death then passes one wake
+		 * on here (rf_pass_wake()), for waiters that did not ask for
+		 * an owner's death.  Spurious if it took the lock meanwhile.
+		 */
+		spin_lock(&heir->lock);
+		heir->heir_key[0] = key->ptr;
+		heir->heir_key[1] = key->off;
+		heir->heir_key[2] = key->tag;
+		spin_unlock(&heir->lock);
 		list_for_each_entry_safe(w, tmp, &b->waiters, node)
 			if (rf_key_eq(&w->key, key) && w->owner &&
 			    w->owner != heir && w->heir != heir)
@@ -342,32 +349,16 @@ static struct rf_thread *rf_owner_lock_live(u32 val)
 	return NULL;
 }
 
-/*
- * A woken waiter may die before it takes the lock it was woken for, and
- * the walk that would pass the wake on may be unable to read its list
- * (the model's WALK_FAIL).  So the module remembers, per registered
- * thread, the key it was last woken on, and its death passes one wake on
- * there.  If it had taken the lock meanwhile, that wake is spurious.
- */
-static void rf_note_heir(const struct rf_key *key)
-{
-	struct rf_thread *t = rf_current();
-
-	if (t) {
-		t->heir_key[0] = key->ptr;
-		t->heir_key[1] = key->off;
-		t->heir_key[2] = key->tag;
-	}
-}
-
-/* @t exits or execs: pass on the wake it may not have used. */
+/* @t exits or execs: pass on the wake it may not have used (rf_wake_key). */
 void rf_pass_wake(struct rf_thread *t)
 {
-	struct rf_key key = {
-		.ptr = t->heir_key[0], .off = t->heir_key[1],
-		.tag = t->heir_key[2],
-	};
+	struct rf_key key;
 
+	spin_lock(&t->lock);
+	key.ptr = t->heir_key[0];
+	key.off = t->heir_key[1];
+	key.tag = t->heir_key[2];
+	spin_unlock(&t->lock);
 	if (key.ptr)
 		rf_wake_key(&key, 1);
 }
@@ -384,7 +375,6 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	struct rf_bucket *b;
 	ktime_t expires, *exp = NULL;
 	struct rf_key key;
-	bool woken = false;
 	int faults = 0;
 	u32 val;
 	long ret;
@@ -507,7 +497,6 @@ retry:
 	spin_lock(&b->lock);
 	if (list_empty(&w.node)) {
 		ret = 0;		/* woken */
-		woken = true;
 	} else {
 		list_del(&w.node);
 		if (!ret)
@@ -518,8 +507,6 @@ retry:
 			ret = 0;	/* spurious, or the owner died: re-check */
 	}
 	spin_unlock(&b->lock);
-	if (woken)
-		rf_note_heir(&key);
 	/* Off the bucket, nobody changes w.owner or w.heir any more. */
 	if (w.owner)
 		rf_unlink(&w.onode, w.owner);
