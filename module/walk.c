@@ -148,7 +148,7 @@ static unsigned long rf_futex_addr(const struct rf_walker *w,
 	return rf_host(w, entry + w->futex_offset);
 }
 
-/* Apply the death rules to one futex word (DESIGN.md, "Protocol"). */
+/* Apply the death rules to one futex word (docs/protocol.md). */
 static void rf_word_death(struct rf_walker *w, unsigned long uaddr,
 			  enum rf_word_kind kind, bool pi)
 {
