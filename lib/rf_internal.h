@@ -14,6 +14,10 @@
 
 /* The raw API, same contracts as the public functions (-errno). */
 RF_HIDDEN int rfi_set_list(int index, void *head, int width, int protocol);
+RF_HIDDEN int rfi_set_list_base(int index, void *head, int width,
+			       int protocol, uint64_t base);
+/* Fills @l (zeroed first) from RF_IOC_GET_LIST. */
+RF_HIDDEN int rfi_get_list(pid_t tid, int index, struct rf_list *l);
 RF_HIDDEN int rfi_remove_list(int index);
 RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
 		       clockid_t clk, const struct timespec *abstime);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Robust mutexes on the intent-to-release protocol (DESIGN.md, "Protocol";
+ * Robust mutexes on the intent-to-release protocol (docs/protocol.md;
  * model: model/protocol.pml).
  *
  * Each thread has one robust list per copy of this library, a TLS head in

@@ -121,7 +121,8 @@ static inline uint64_t rf_uptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-RF_HIDDEN int rfi_set_list(int index, void *head, int width, int protocol)
+RF_HIDDEN int rfi_set_list_base(int index, void *head, int width,
+			       int protocol, uint64_t base)
 {
 	struct rf_list l = {
 		.size = sizeof(l),
@@ -129,13 +130,33 @@ RF_HIDDEN int rfi_set_list(int index, void *head, int width, int protocol)
 		.width = width,
 		.protocol = protocol,
 		.head = rf_uptr(head),
+		.base = base,
 	};
 	int ret;
 
 	if (width != RF_WIDTH_32 && width != RF_WIDTH_64)
 		return -EINVAL;
 	ret = rf_ioctl(RF_IOC_SET_LIST, &l);
+	/* A module older than the base field refuses the longer struct. */
+	if (ret == -E2BIG)
+		ret = -EINVAL;
 	return ret < 0 ? ret : l.index;
+}
+
+RF_HIDDEN int rfi_set_list(int index, void *head, int width, int protocol)
+{
+	return rfi_set_list_base(index, head, width, protocol, 0);
+}
+
+RF_HIDDEN int rfi_get_list(pid_t tid, int index, struct rf_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(*l);
+	l->index = index;
+	l->tid = tid;
+	if (index < 0 || tid < 0)
+		return -EINVAL;
+	return rf_ioctl(RF_IOC_GET_LIST, l);
 }
 
 RF_HIDDEN int rfi_remove_list(int index)
@@ -223,17 +244,33 @@ RF_EXPORT int rf_list_set(int index, void *head, int width, int protocol)
 
 RF_EXPORT int rf_list_get(pid_t tid, int index, struct rf_list_desc *desc)
 {
-	struct rf_list l = { .size = sizeof(l), .index = index, .tid = tid };
-	int ret;
+	struct rf_list l;
+	int ret = rfi_get_list(tid, index, &l);
 
-	if (index < 0 || tid < 0)
-		return -EINVAL;
-	ret = rf_ioctl(RF_IOC_GET_LIST, &l);
 	if (ret < 0)
 		return ret;
 	desc->head = l.head;
 	desc->width = l.width;
 	desc->protocol = l.protocol;
+	return 0;
+}
+
+RF_EXPORT int rf_list_set_base(int index, void *head, int width,
+			       int protocol, uint64_t base)
+{
+	if (index < -1)
+		return -EINVAL;
+	return rfi_set_list_base(index, head, width, protocol, base);
+}
+
+RF_EXPORT int rf_list_get_base(pid_t tid, int index, uint64_t *base)
+{
+	struct rf_list l;
+	int ret = rfi_get_list(tid, index, &l);
+
+	if (ret < 0)
+		return ret;
+	*base = l.base;
 	return 0;
 }
 

@@ -103,6 +103,46 @@ struct rf_list_desc {
 int rf_list_get(pid_t tid, int index, struct rf_list_desc *desc);
 
 /*
+ * For emulators: as rf_list_register() (@index -1) or rf_list_set()
+ * (@index >= 0), for a list whose pointers are a guest's: the module adds
+ * @base to every pointer it reads from the list (entries,
+ * list_op_pending, futex words) after the guest's own pointer arithmetic,
+ * which for a 32-bit list wraps at 4 GiB.  @head is the host address of
+ * the head and must lie in [base, base + 4 GiB).  A non-zero @base must be
+ * aligned to the list's pointer size, leave the whole 4 GiB guest range
+ * inside the caller's address space, and is for 32-bit lists only.
+ * Returns the slot index (>= 0), or the errors of rf_list_register(), and
+ * -EOPNOTSUPP for a 64-bit list from a 32-bit process.
+ */
+int rf_list_set_base(int index, void *head, int width, int protocol,
+		     uint64_t base);
+
+/* The base of slot @index of thread @tid (see rf_list_get()); 0 if none. */
+int rf_list_get_base(pid_t tid, int index, uint64_t *base);
+
+/*
+ * The interface proposed for Linux as set_robust_list2()/get_robust_list2()
+ * (not merged), as library calls, so that code written against it runs
+ * on this module with only the names changed.  Like system calls they
+ * return -1 and set errno on failure.
+ *
+ * rf_set_robust_list2(): @index -1 takes a new slot, >= 0 replaces that
+ * slot; @flags is RF_ROBUST_LIST_32 or RF_ROBUST_LIST_64, the list's
+ * pointer width (mainline's list rules).  Returns the slot index.
+ * errno: EINVAL (bad index, flags or head), ENOSPC (no free slot),
+ * EOPNOTSUPP (a 64-bit list from a 32-bit process), ENOMEM, ENODEV.
+ *
+ * rf_get_robust_list2(): stores slot @index of thread @pid (0: the
+ * caller) in *@head_ptr; @flags must be 0.  Returns 0.  errno: EINVAL,
+ * ENOENT (slot unused), ESRCH, EPERM (as rf_list_get()), ENODEV.
+ */
+#define RF_ROBUST_LIST_32	0x1
+#define RF_ROBUST_LIST_64	0x2
+long rf_set_robust_list2(void *head, int index, unsigned int flags);
+long rf_get_robust_list2(int pid, void **head_ptr, unsigned int index,
+			 unsigned int flags);
+
+/*
  * Drop slot @index of the calling thread; the list is not walked.
  * Returns 0, -ENOENT (slot unused), -EINVAL, -ENODEV.
  */

@@ -24,6 +24,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/compat.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/rhashtable.h>
@@ -239,24 +240,35 @@ static void rf_tp_unregister(int n)
 	rf_tracepoint_sync();
 }
 
-static bool rf_valid_slot(const struct rf_list *arg)
+static int rf_valid_slot(const struct rf_list *arg)
 {
-	u64 size, head = arg->head;
+	u64 size, head = arg->head, base = arg->base;
 
 	if (arg->flags || arg->tid)
-		return false;
+		return -EINVAL;
 	if (arg->width != RF_WIDTH_32 && arg->width != RF_WIDTH_64)
-		return false;
+		return -EINVAL;
 	if (arg->protocol != RF_PROTO_MAINLINE &&
 	    arg->protocol != RF_PROTO_INTENT)
-		return false;
+		return -EINVAL;
+	/* As set_robust_list2 proposes: a 32-bit task has no 64-bit list. */
+	if (arg->width == RF_WIDTH_64 && in_compat_syscall())
+		return -EOPNOTSUPP;
 	size = arg->width / 8;
-	if (!head || (head & (size - 1)))
-		return false;
-	/* A 32-bit list's pointers cannot reach past 4 GiB. */
-	if (arg->width == RF_WIDTH_32 && head + 3 * size > (1ULL << 32))
-		return false;
-	return head < TASK_SIZE;
+	if (!head || (head & (size - 1)) || (base & (size - 1)))
+		return -EINVAL;
+	if (arg->width == RF_WIDTH_64)
+		return !base && head < TASK_SIZE ? 0 : -EINVAL;
+	/*
+	 * A 32-bit list's pointers reach [base, base + 4 GiB): all of it
+	 * must be user space (base 0: the low 4 GiB, as before), and the
+	 * head must be one of them, or the walk could never end at it.
+	 */
+	if (base && (base >= TASK_SIZE || TASK_SIZE - base < (1ULL << 32)))
+		return -EINVAL;
+	if (head < base || head - base + 3 * size > (1ULL << 32))
+		return -EINVAL;
+	return head < TASK_SIZE ? 0 : -EINVAL;
 }
 
 static struct rf_thread *rf_register_current(void)
@@ -337,8 +349,11 @@ long rf_ioctl_set_list(struct rf_list *arg)
 {
 	struct rf_thread *t = rf_lookup(current);
 	unsigned int idx;
+	int ret = rf_valid_slot(arg);
 
-	if (!rf_valid_slot(arg) || arg->index < -1)
+	if (ret)
+		return ret;
+	if (arg->index < -1)
 		return -EINVAL;
 	if (t && t->walk_queued)	/* exec'ed, walk not yet run */
 		return -EAGAIN;
@@ -369,6 +384,7 @@ long rf_ioctl_set_list(struct rf_list *arg)
 	if (!t->slots[idx].width)
 		t->nused++;
 	t->slots[idx].head = arg->head;
+	t->slots[idx].base = arg->base;
 	t->slots[idx].width = arg->width;
 	t->slots[idx].protocol = arg->protocol;
 	spin_unlock(&t->lock);
@@ -468,6 +484,7 @@ long rf_ioctl_get_list(struct rf_list *arg)
 		spin_lock(&t->lock);
 		if (t->slots[arg->index].width) {
 			arg->head = t->slots[arg->index].head;
+			arg->base = t->slots[arg->index].base;
 			arg->width = t->slots[arg->index].width;
 			arg->protocol = t->slots[arg->index].protocol;
 			ret = 0;

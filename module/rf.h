@@ -50,6 +50,7 @@ struct rf_user;
 
 struct rf_slot {
 	u64 head;
+	u64 base;		/* added to the list's pointers (emulators) */
 	u8 width;		/* RF_WIDTH_32 or RF_WIDTH_64; 0 = unused */
 	u8 protocol;
 };

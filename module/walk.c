@@ -40,6 +40,7 @@ struct rf_walker {
 	u32 owner;		/* owner ID (intent) or TID (mainline) */
 	unsigned int size;	/* pointer size: 4 or 8 */
 	bool intent;
+	unsigned long base;	/* guest pointer G is host address G + base */
 	long futex_offset;
 	/* The page last reached, kept for the next access to the same page. */
 	struct page *page;
@@ -135,16 +136,19 @@ static int rf_read_ptr(struct rf_walker *w, unsigned long uaddr,
 	return ret;
 }
 
+/* The host address of guest pointer @g: a 32-bit guest wraps at 4 GiB. */
+static unsigned long rf_host(const struct rf_walker *w, unsigned long g)
+{
+	return (w->size == 4 ? (u32)g : g) + w->base;
+}
+
 static unsigned long rf_futex_addr(const struct rf_walker *w,
 				   unsigned long entry)
 {
-	unsigned long addr = entry + w->futex_offset;
-
-	/* 32-bit pointer arithmetic wraps as it does in the guest. */
-	return w->size == 4 ? (u32)addr : addr;
+	return rf_host(w, entry + w->futex_offset);
 }
 
-/* Apply the death rules to one futex word (DESIGN.md, "Protocol"). */
+/* Apply the death rules to one futex word (docs/protocol.md). */
 static void rf_word_death(struct rf_walker *w, unsigned long uaddr,
 			  enum rf_word_kind kind, bool pi)
 {
@@ -215,14 +219,17 @@ retry:
 
 static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
 {
-	unsigned long head = slot->head, entry, next, pending, off, pend_addr;
+	unsigned long entry, next, pending, off, pend_addr, head;
 	unsigned long tortoise, power = 1, lam = 0;
 	unsigned int limit = READ_ONCE(rf_list_limit), n = 0;
 
 	rf_count(RF_STAT_WALKS, 1);
-	if (rf_read_ptr(w, head, &entry) ||
-	    rf_read_ptr(w, head + w->size, &off) ||
-	    rf_read_ptr(w, head + 2 * w->size, &pending)) {
+	/* The list's pointers are the guest's: compare them with its head. */
+	w->base = slot->base;
+	head = slot->head - slot->base;
+	if (rf_read_ptr(w, slot->head, &entry) ||
+	    rf_read_ptr(w, slot->head + w->size, &off) ||
+	    rf_read_ptr(w, slot->head + 2 * w->size, &pending)) {
 		rf_count(RF_STAT_FAULTS, 1);
 		return;
 	}
@@ -239,7 +246,7 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
 					    w->owner, limit);
 			break;
 		}
-		if (rf_read_ptr(w, e, &next)) {
+		if (rf_read_ptr(w, rf_host(w, e), &next)) {
 			rf_count(RF_STAT_FAULTS, 1);
 			pr_warn_ratelimited("owner %u: list walk stopped at a bad pointer\n",
 					    w->owner);

@@ -1,13 +1,15 @@
 #!/bin/bash
 # Install what building and testing robustfutex needs, from Debian's
 # packages.  Idempotent: a no-op (one dpkg query) when all is present.
+# The test kernels' headers and images are not installed but unpacked
+# into a cache (tests/kernel.sh).
 set -euo pipefail
 
 pkgs=(
 	build-essential gcc-multilib pkg-config bc flex bison libelf-dev
 	libssl-dev cpio xz-utils zstd dwarves rsync kmod libkmod-dev
 	busybox-static qemu-system-x86 dkms
-	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
+	linux-source-6.12
 	spin gnuplot-nox python3 valgrind
 	dpkg-dev patch meson ninja-build libglib2.0-dev
 )

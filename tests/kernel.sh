@@ -2,16 +2,32 @@
 # kernel.sh NAME: make kernel NAME (6.1, 6.12 or debug) ready for the VM and
 # print, as shell assignments, KREL (release), KDIR (tree to build modules
 # against), KIMAGE (bzImage) and KBUILTIN (dir holding modules.builtin*).
-# Debian's images are unpacked into the cache, never installed in /boot.
+# Debian's images and headers are unpacked into the cache, never
+# installed: the host's /boot and /lib/modules are left alone.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
 name=${1:?usage: kernel.sh 6.1|6.12|debug}
 
-debian_release() {	# headers metapackage -> versioned release
-	dpkg-query -W -f='${Depends}' "$1" |
-		sed -n 's/.*linux-headers-\([^ ,]*\).*/\1/p'
+# The release a Debian headers metapackage stands for, from apt's lists:
+# nothing needs to be installed to ask.
+debian_release() {
+	local r
+	r=$(apt-cache depends "$1" 2>/dev/null |
+		sed -n 's/.*Depends: linux-headers-\([^ ,]*\).*/\1/p' | head -n 1)
+	if [ -z "$r" ]; then
+		apt-get update -qq >&2 || true
+		r=$(apt-cache depends "$1" 2>/dev/null |
+			sed -n 's/.*Depends: linux-headers-\([^ ,]*\).*/\1/p' | head -n 1)
+	fi
+	echo "$r"
+}
+
+# Unpack a package (and nothing it depends on) into $2, never into /.
+unpack() {
+	(cd "$2" && apt-get download -q -o APT::Sandbox::User=root "$1" >/dev/null &&
+	 dpkg -x "$1"_*.deb root && rm -f ./"$1"_*.deb)
 }
 
 case "$name" in
@@ -27,16 +43,30 @@ debug)
 *)	echo "kernel.sh: unknown kernel '$name' (6.1, 6.12, debug)" >&2
 	exit 2 ;;
 esac
-[ -n "$krel" ] || { echo "kernel.sh: headers for $name not installed" >&2; exit 1; }
+[ -n "$krel" ] || { echo "kernel.sh: apt knows no headers for $name" >&2; exit 1; }
 
 dir=$cache/image-$krel
 if [ ! -e "$dir/.done" ]; then
 	rm -rf "$dir" && mkdir -p "$dir"
-	(cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "linux-image-$krel" >/dev/null &&
-	 dpkg -x linux-image-"$krel"_*.deb root && rm -f ./*.deb)
+	unpack "linux-image-$krel" "$dir"
 	touch "$dir/.done"
 fi
+# Headers unpacked the same way: installing Debian's headers package would
+# install (and boot-configure) the kernel image it depends on, on the host.
+hdr=$cache/headers-$krel
+if [ ! -e "$hdr/.done" ]; then
+	rm -rf "$hdr" && mkdir -p "$hdr"
+	unpack "linux-headers-$krel" "$hdr"
+	for p in $(apt-cache depends "linux-headers-$krel" |
+		   sed -n 's/.*Depends: \(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p'); do
+		unpack "$p" "$hdr"
+	done
+	# Its Makefile includes the common tree by absolute path.
+	sed -i "s|^include /usr/src/|include $hdr/root/usr/src/|" \
+		"$hdr/root/usr/src/linux-headers-$krel/Makefile"
+	touch "$hdr/.done"
+fi
 echo "KREL=$krel"
-echo "KDIR=/lib/modules/$krel/build"
+echo "KDIR=$hdr/root/usr/src/linux-headers-$krel"
 echo "KIMAGE=$dir/root/boot/vmlinuz-$krel"
 echo "KBUILTIN=$dir/root/lib/modules/$krel"

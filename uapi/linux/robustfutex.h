@@ -61,6 +61,15 @@ struct rf_info {
  * struct rf_list: RF_IOC_SET_LIST, RF_IOC_GET_LIST, RF_IOC_REMOVE_LIST.
  * The list head has mainline's layout (next, futex_offset, list_op_pending)
  * in the pointer width given.
+ *
+ * @base is for emulators that map guest address G at host address
+ * G + base: the walker adds it to every pointer it reads from the list
+ * (entries, list_op_pending, the futex words), after doing the guest's
+ * pointer arithmetic in the list's width (a 32-bit list wraps at 4 GiB).
+ * @head itself is a host address, inside [base, base + 4 GiB) for a
+ * 32-bit list.  A non-zero base must be aligned to the list's pointer size
+ * and, for a 32-bit list, the whole guest range must lie in user space; a
+ * 64-bit list takes no base.  0: pointers are host addresses.
  */
 struct rf_list {
 	__u32 size;		/* sizeof(struct rf_list) */
@@ -70,9 +79,11 @@ struct rf_list {
 	__u32 width;		/* RF_WIDTH_32 or RF_WIDTH_64 */
 	__u32 protocol;		/* RF_PROTO_* */
 	__u64 head;		/* user address of the list head */
+	__u64 base;		/* added to the list's pointers (see above) */
 };
 
-#define RF_LIST_SIZE_VER0	32
+#define RF_LIST_SIZE_VER0	32	/* no base */
+#define RF_LIST_SIZE_VER1	40
 
 /* Flags of struct rf_wait and struct rf_wake. */
 #define RF_WAIT_SHARED		0x01	/* word may be mapped by other processes */
