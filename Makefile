@@ -4,6 +4,8 @@
 #   make lib tests       userspace library, tools and test programs in build/
 #   make install         install module (modules_install) and library
 #   make dkms-install    register, build and install through DKMS
+#   make qemu            QEMU linux-user, stock and patched, and its guest
+#                        programs in build/qemu/ (tests/qemu/README.md)
 #   make check           the test suite in QEMU on 6.1, 6.12 and a debug kernel
 #   make demo            comparison and benchmark against mainline in QEMU
 #                        (KERNEL=6.1|6.12|debug, QUICK=1: under 5 minutes)
@@ -27,7 +29,7 @@ TEST_HDRS := $(wildcard tests/*.h) uapi/linux/robustfutex.h
 LIB_SRCS := $(wildcard lib/rf_*.c)
 LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h)
 
-.PHONY: all module lib tests check demo install dkms-install clean
+.PHONY: all module lib tests qemu check demo install dkms-install clean
 all: module lib tests
 
 # librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
@@ -89,6 +91,24 @@ $(B)/tests/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/l
 $(B)/tests32/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.a
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib32/librobustfutex.a -ldl
+
+# QEMU's i386 linux-user emulator, as Debian builds it and with our patch
+# (tests/build-qemu.sh, cached), and what tests/qemu/qemu-test.sh runs in
+# the VM: static i386 glibc guests and the emulator-side lock.
+QEMU_GUESTS := holder waiter futexops
+qemu: $(addprefix $(B)/qemu/,$(QEMU_GUESTS) emulock.so emucheck qemu-test.sh)
+	@d=$$(tests/build-qemu.sh) && cp $$d/qemu-i386 $$d/qemu-i386-rf $(B)/qemu/
+
+$(B)/qemu/%: tests/qemu/%.c tests/qemu/shm.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -static $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -pthread -o $@ $<
+$(B)/qemu/emulock.so: tests/qemu/emulock.c tests/qemu/emushm.h $(B)/lib/librobustfutex.a
+	$(CC) $(CFLAGS) $(RF_CFLAGS) -shared -fPIC -o $@ $< $(B)/lib/librobustfutex.a
+$(B)/qemu/emucheck: tests/qemu/emucheck.c tests/qemu/emushm.h $(B)/lib/librobustfutex.a
+	$(CC) $(CFLAGS) $(RF_CFLAGS) -o $@ $< $(B)/lib/librobustfutex.a
+$(B)/qemu/qemu-test.sh: tests/qemu/qemu-test.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 check:
 	tests/run-all
