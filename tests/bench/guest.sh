@@ -17,7 +17,7 @@ for a in "$@"; do
 	*)		echo "guest.sh: unknown option $a" >&2; exit 2 ;;
 	esac
 done
-steps=$((9 + 2 * rounds))
+steps=$((10 + 2 * rounds))
 n=0
 
 step() {
@@ -57,6 +57,12 @@ run() {
 
 step "compare: mainline vs rf, owner-death scenarios"
 run $b/compare
+step "compare: i386 guests under stock vs patched QEMU linux-user"
+if [ -e /rf/qemu/qemu-test.sh ]; then
+	run sh /rf/qemu/qemu-test.sh demo
+else
+	echo "# guest: no build/qemu (make qemu): no QEMU row" >&2
+fi
 step "uncontended lock+unlock"
 run $b/rfbench $quick uncontended
 step "contended, threads"
