@@ -497,8 +497,7 @@ def observed(d):
         return "register: %s; recovered %d of %d%s" % (
             d["register_returned"], d["recovered"], d["held"], setup)
     if s == "qemu_user":
-        who = ("qemu-i386 as Debian builds it" if d["emulator"] == "stock"
-               else "qemu-i386 + tests/qemu/robustfutex.patch")
+        who = "%s qemu-i386" % d["emulator"]
         if d["variant"] != "waiter":
             return "%s: recovered %d of %d" % (who, d["recovered"], d["held"])
         if d["outcome"] == "still blocked":
@@ -537,8 +536,9 @@ CORRECTNESS_NOTES = (
     "  and the kernel then walks a native and a compat list.  arm64 (FEX-Emu's",
     "  host) has no such entry, and it still gives one list per width.",
     "QEMU linux-user answers a guest's set_robust_list with ENOSYS (mainline",
-    "  column: stock qemu-i386 on the same kernel); patched, it registers the",
-    "  guest's list in a module slot with the guest base (tests/qemu/README.md).",
+    "  column: qemu-i386 as Debian builds it, same kernel); patched (rf column,",
+    "  tests/qemu/robustfutex.patch), it registers the guest's list in a module",
+    "  slot with the guest base and sends guest futex waits through the module.",
 )
 
 
