@@ -25,7 +25,11 @@ TESTS := $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
 TEST_HDRS := $(wildcard tests/*.h) uapi/linux/robustfutex.h
 
 LIB_SRCS := $(wildcard lib/rf_*.c)
-LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h)
+LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h) lib/preload.h
+# The LD_PRELOAD interposer: the library's objects plus pthread_* wrappers.
+PRELOAD_SRCS := lib/preload_mutex.c lib/preload_cond.c
+PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=lib/preload.map \
+	-Wl,-soname,librobustfutex-pthread.so
 
 .PHONY: all module lib tests check demo install dkms-install clean
 all: module lib tests
@@ -34,7 +38,8 @@ all: module lib tests
 # one so the VM needs no library path; the .so is what users link.
 lib: $(B)/bin/rfctl $(B)/lib/librobustfutex.so $(B)/lib/librobustfutex.a \
      $(B)/lib32/librobustfutex.so $(B)/lib32/librobustfutex.a \
-     $(B)/lib/robustfutex.pc
+     $(B)/lib/robustfutex.pc \
+     $(B)/lib/librobustfutex-pthread.so $(B)/lib32/librobustfutex-pthread.so
 
 $(B)/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
@@ -47,6 +52,10 @@ $(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	$(CC) -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
 $(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
 	$(CC) -m32 -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
+$(B)/lib/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS) $(PRELOAD_SRCS)) lib/preload.map
+	$(CC) $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
+$(B)/lib32/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS) $(PRELOAD_SRCS)) lib/preload.map
+	$(CC) -m32 $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
 $(B)/lib/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 $(B)/lib32/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
@@ -104,6 +113,7 @@ install: lib
 	install -D -m 644 lib/robustfutex.h $(DESTDIR)$(PREFIX)/include/robustfutex.h
 	install -D -m 755 $(B)/lib/librobustfutex.so $(DESTDIR)$(PREFIX)/lib/librobustfutex.so.0
 	ln -sf librobustfutex.so.0 $(DESTDIR)$(PREFIX)/lib/librobustfutex.so
+	install -D -m 755 $(B)/lib/librobustfutex-pthread.so $(DESTDIR)$(PREFIX)/lib/librobustfutex-pthread.so
 	install -D -m 644 $(B)/lib/librobustfutex.a $(DESTDIR)$(PREFIX)/lib/librobustfutex.a
 	install -D -m 644 $(B)/lib/robustfutex.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/robustfutex.pc
 	install -D -m 755 $(B)/bin/rfctl $(DESTDIR)$(PREFIX)/sbin/rfctl
