@@ -75,12 +75,27 @@ module:
 $(B)/include/kselftest_harness.h: tests/harness.sh
 	tests/harness.sh $(B)/include
 
-tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS))
+# p_*: plain pthread programs for the preload, linked with no librobustfutex.
+PTESTS := $(patsubst tests/%.c,%,$(wildcard tests/p_*.c))
+
+tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS)) \
+       $(B)/bin/preload-test.sh $(addprefix $(B)/ptests/,$(PTESTS)) $(addprefix $(B)/ptests32/,$(PTESTS)) \
+       $(B)/lib/librobustfutex-pthread.so $(B)/lib32/librobustfutex-pthread.so
 	@touch $(B)/.built
 
 $(B)/bin/rfctl-test.sh: tests/rfctl-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
+$(B)/bin/preload-test.sh: tests/preload-test.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(B)/ptests/p_%: tests/p_%.c tests/p_tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
+$(B)/ptests32/p_%: tests/p_%.c tests/p_tap.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
 
 # t_dlopen links no copy of the library: it dlopens two (the .so and a
 # renamed copy), as a program and its plugin would.
