@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs inside the VM: every test program, 64-bit then 32-bit, then the
-# rfctl script and the preload's tests; TAP to stdout.  A program that crashes or times out counts
-# as one failed test.
-for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh /rf/bin/preload-test.sh; do
+# rfctl script and the pthread preload's scripts; TAP to stdout.  A
+# program that crashes or times out counts as one failed test.
+for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh \
+	/rf/bin/preload-test.sh /rf/bin/preload-apps.sh; do
 	[ -e "$t" ] || continue
 	echo "# === $t"
 	case "$t" in

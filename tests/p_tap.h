@@ -24,11 +24,22 @@ static int p_failed;
 	fflush(stdout);							\
 } while (0)
 
+static inline const char *p_err(int e)
+{
+	static char buf[16];
+	const char *n = strerrorname_np(e);
+
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "%d", e);
+	return buf;
+}
+
 /* Expect @want from @expr, naming both in the line. */
 #define P_EQ(want, expr, what) do {					\
 	int p_got_ = (expr);						\
 	P_CHECK(p_got_ == (want), "%s: %s (got %s)", what, #want,	\
-		strerrorname_np(p_got_) ?: "0");			\
+		p_err(p_got_));						\
 } while (0)
 
 #endif
