@@ -9,7 +9,8 @@
  * every few milliseconds.  No hang (every wait is bounded and progress
  * is watched), and tdb_check() finds the database clean afterwards.
  *
- *	p_tdb DIR SECONDS
+ *	p_tdb DIR SECONDS [mixed]
+ *				mixed: stores outside transactions too
  *	p_tdb worker DIR FD	(internal) a worker, book in memfd FD; exec'ed,
  *				as tdb refuses a second open of a file in one
  *				process, and a forked child inherits the first
@@ -39,6 +40,7 @@ bool tdb_runtime_check_for_robust_mutexes(void);
 static char path[4096];
 
 struct book {
+	int mixed;		/* stores outside transactions too */
 	uint64_t ops;		/* completed operations, all workers */
 	int bad;		/* a worker saw wrong data or an error */
 	char why[128];
@@ -139,7 +141,7 @@ static void worker(void)
 			}
 			if (tdb_transaction_commit(tdb))
 				fail("transaction_commit", tdb);
-		} else if (op < 70) {
+		} else if (op < 70 && b->mixed) {
 			/* Outside a transaction: chain mutexes only. */
 			v.dptr = (unsigned char *)vb;
 			v.dsize = make_val(vb, r / 100 % KEYS, r);
@@ -223,6 +225,7 @@ int main(int argc, char **argv)
 	if (book_fd < 0 || ftruncate(book_fd, sizeof(*b)))
 		return 1;
 	b = map_book(book_fd);
+	b->mixed = argc > 3 && !strcmp(argv[3], "mixed");
 	P_CHECK(tdb_runtime_check_for_robust_mutexes(),
 		"tdb: tdb_runtime_check_for_robust_mutexes()");
 	/* Kept open throughout, so the mutex area outlives the workers. */
