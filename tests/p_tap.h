@@ -8,15 +8,26 @@
 #define P_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int p_failed;
 
+/* Each line says which implementation ran: the same binary runs twice. */
+static inline const char *p_tag(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && *p ? "[preload] " : "[glibc] ";
+}
+
 #define P_CHECK(cond, ...) do {						\
 	if (cond) {							\
-		printf("ok - " __VA_ARGS__);				\
+		printf("ok - %s", p_tag());				\
+		printf(__VA_ARGS__);					\
 	} else {							\
-		printf("not ok - " __VA_ARGS__);			\
+		printf("not ok - %s", p_tag());				\
+		printf(__VA_ARGS__);					\
 		printf("  (%s:%d: %s)", __FILE__, __LINE__, #cond);	\
 		p_failed = 1;						\
 	}								\
