@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs inside the VM: every test program, 64-bit then 32-bit, then the
-# rfctl script; TAP to stdout.  A program that crashes or times out counts
+# rfctl script and the QEMU linux-user checks (build/qemu, make qemu);
+# TAP to stdout.  A program that crashes or times out counts
 # as one failed test.
 for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh /rf/qemu/qemu-test.sh; do
 	[ -e "$t" ] || continue
