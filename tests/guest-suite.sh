@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs inside the VM: every test program, 64-bit then 32-bit, then the
-# rfctl script and the QEMU linux-user checks (build/qemu, make qemu);
-# TAP to stdout.  A program that crashes or times out counts
-# as one failed test.
-for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh /rf/qemu/qemu-test.sh; do
+# rfctl script, the pthread preload's scripts and the QEMU linux-user
+# checks; TAP to stdout.  A program that crashes or times out counts as
+# one failed test.
+for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh \
+	/rf/bin/preload-test.sh /rf/bin/preload-apps.sh /rf/qemu/qemu-test.sh; do
 	[ -e "$t" ] || continue
 	echo "# === $t"
 	case "$t" in
