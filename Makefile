@@ -4,6 +4,7 @@
 #   make lib tests       userspace library, tools and test programs in build/
 #   make install         install module (modules_install) and library
 #   make dkms-install    register, build and install through DKMS
+#   make glibc-tests     glibc's own robust-mutex tests, built in build/glibc
 #   make check           the test suite in QEMU on 6.1, 6.12 and a debug kernel
 #   make demo            comparison and benchmark against mainline in QEMU
 #                        (KERNEL=6.1|6.12|debug, QUICK=1: under 5 minutes)
@@ -27,7 +28,7 @@ TEST_HDRS := $(wildcard tests/*.h) uapi/linux/robustfutex.h
 LIB_SRCS := $(wildcard lib/rf_*.c)
 LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h)
 
-.PHONY: all module lib tests check demo install dkms-install clean
+.PHONY: all module lib tests glibc-tests check demo install dkms-install clean
 all: module lib tests
 
 # librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
@@ -89,6 +90,11 @@ $(B)/tests/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/l
 $(B)/tests32/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.a
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib32/librobustfutex.a -ldl
+
+# glibc 2.36's own mutex/condvar/robust tests, from Debian's glibc-source,
+# built standalone in $(B)/glibc; run in the VM plain and with the preload.
+glibc-tests:
+	tests/glibc/build.sh $(B)/glibc
 
 check:
 	tests/run-all

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Runs inside the VM: every test program, 64-bit then 32-bit, then the
-# rfctl script; TAP to stdout.  A program that crashes or times out counts
-# as one failed test.
+# Runs inside the VM: every test program, 64-bit then 32-bit, the rfctl
+# script, then glibc's tests if built; TAP to stdout.  A program that
+# crashes or times out counts as one failed test.
 for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh; do
 	[ -e "$t" ] || continue
 	echo "# === $t"
@@ -12,4 +12,6 @@ for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh; do
 	rc=$?
 	[ $rc -ge 124 ] && echo "not ok - $t died (exit $rc)"
 done
+# glibc's own tests, plain and with the preload (make glibc-tests).
+[ -e /rf/glibc/run.sh ] && sh /rf/glibc/run.sh
 exit 0

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Runs inside the VM (as /rf/glibc/run.sh): each of glibc's tests built by
+# build.sh twice, on plain glibc and with the pthread preload, one TAP line
+# per run:  ok - glibc tst-robust1 plain.  glibc's test driver exits 0 for a
+# pass and 77 for unsupported (a skip); anything else, a timeout included,
+# fails, and the test's output follows as comments.
+#
+# Two lanes run side by side: several tests mostly sleep (tst-cond16..18
+# wait 20 s each), and the VM has two CPUs.
+dir=$(cd "$(dirname "$0")" && pwd)
+preload=${RF_PRELOAD:-/rf/lib/librobustfutex-pthread.so}
+# glibc's driver kills a test after TIMEOUT (20 s unless the test says)
+# times this; TCG and the debug kernel are slow.  The outer timeout is a
+# backstop for a driver that cannot kill its test.
+export TIMEOUTFACTOR=${TIMEOUTFACTOR:-6}
+tmp=${TMPDIR:-/tmp}/glibc-tests
+rm -rf "$tmp" && mkdir -p "$tmp"
+
+run() {	# run NAME MODE ENV-AND-ARGS...
+	name=$1 mode=$2; shift 2
+	if [ "$mode" = preload ] && [ ! -e "$preload" ]; then
+		echo "ok - glibc $name $mode # SKIP preload not built"
+		return
+	fi
+	envs= args=
+	for a in "$@"; do
+		case "$a" in
+		*=*) case "$a" in --*) args="$args $a" ;; *) envs="$envs $a" ;; esac ;;
+		*) args="$args $a" ;;
+		esac
+	done
+	[ "$mode" = preload ] && envs="$envs LD_PRELOAD=$preload"
+	log=$tmp/$name-$mode.log
+	start=$(date +%s)
+	# shellcheck disable=SC2086 # split on purpose
+	timeout 900 env $envs "$dir/$name" $args >"$log" 2>&1 </dev/null
+	rc=$?
+	secs=$(($(date +%s) - start))
+	case $rc in
+	0)	echo "ok - glibc $name $mode (${secs}s)" ;;
+	77)	echo "ok - glibc $name $mode # SKIP unsupported: $(tail -n 1 "$log")" ;;
+	*)	echo "not ok - glibc $name $mode (exit $rc, ${secs}s)"
+		tail -n 30 "$log" | sed 's/^/#   /' ;;
+	esac
+}
+
+lane() {	# lane N: every second test, starting at the Nth
+	i=0
+	while read -r name rest; do
+		if [ "$name" = skip ]; then
+			# Not built: reported once, in lane 0.
+			[ "$1" = 0 ] && echo "ok - glibc ${rest%% *} # SKIP ${rest#* }"
+			continue
+		fi
+		if [ $((i % 2)) = "$1" ]; then
+			# shellcheck disable=SC2086
+			run "$name" plain $rest
+			# shellcheck disable=SC2086
+			run "$name" preload $rest
+		fi
+		i=$((i + 1))
+	done <"$dir/tests.txt" >"$tmp/lane$1.tap"
+}
+
+echo "# === glibc 2.36 tests (preload: $([ -e "$preload" ] && echo "$preload" || echo "not built"))"
+lane 0 &
+lane 1 &
+wait
+cat "$tmp/lane0.tap" "$tmp/lane1.tap"
