@@ -80,6 +80,8 @@ lib=$out/obj/libsupport.a
 [ -e "$lib" ] || ar rcs "$lib" "${objs[@]}"
 
 # The tests, and the list run.sh reads: NAME [VAR=VALUE...] [--ARG...].
+# pthread_cancel and thread exit dlopen libgcc_s; linked, it shows in ldd,
+# which is how vm-run finds the libraries to put in the guest.
 : >"$out/tests.txt.new"
 grep -vE '^(#|$)' "$here/tests.list" | while read -r path rest; do
 	if [ "$path" = skip ]; then
@@ -88,8 +90,10 @@ grep -vE '^(#|$)' "$here/tests.list" | while read -r path rest; do
 	fi
 	name=${path##*/}
 	[ -e "$out/$name" ] ||
-		$CC "${cflags[@]}" -o "$out/$name" "$src/$path.c" "$lib" -pthread
+		$CC "${cflags[@]}" -o "$out/$name" "$src/$path.c" "$lib" -pthread \
+			-Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state
 	echo "$name $rest" >>"$out/tests.txt.new"
 done
 mv "$out/tests.txt.new" "$out/tests.txt"
-cp "$here/run.sh" "$out/run.sh"
+# Not executable: vm-run runs ldd on every executable it copies.
+install -m 644 "$here/run.sh" "$out/run.sh"

@@ -5,7 +5,8 @@
 # pass and 77 for unsupported (a skip); anything else, a timeout included,
 # fails, and the test's output follows as comments.
 #
-# Two lanes run side by side: several tests mostly sleep (tst-cond16..18
+# Two lanes run side by side, each taking the next test the other has not
+# (mkdir is the atomic claim): several tests mostly sleep (tst-cond16..18
 # wait 20 s each), and the VM has two CPUs.
 dir=$(cd "$(dirname "$0")" && pwd)
 preload=${RF_PRELOAD:-/rf/lib/librobustfutex-pthread.so}
@@ -44,21 +45,18 @@ run() {	# run NAME MODE ENV-AND-ARGS...
 	esac
 }
 
-lane() {	# lane N: every second test, starting at the Nth
-	i=0
+lane() {	# lane N: take the next test not taken by the other lane
 	while read -r name rest; do
 		if [ "$name" = skip ]; then
 			# Not built: reported once, in lane 0.
 			[ "$1" = 0 ] && echo "ok - glibc ${rest%% *} # SKIP ${rest#* }"
 			continue
 		fi
-		if [ $((i % 2)) = "$1" ]; then
-			# shellcheck disable=SC2086
-			run "$name" plain $rest
-			# shellcheck disable=SC2086
-			run "$name" preload $rest
-		fi
-		i=$((i + 1))
+		mkdir "$tmp/taken-$name" 2>/dev/null || continue
+		# shellcheck disable=SC2086
+		run "$name" plain $rest
+		# shellcheck disable=SC2086
+		run "$name" preload $rest
 	done <"$dir/tests.txt" >"$tmp/lane$1.tap"
 }
 
