@@ -26,7 +26,11 @@ TESTS := $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
 TEST_HDRS := $(wildcard tests/*.h) uapi/linux/robustfutex.h
 
 LIB_SRCS := $(wildcard lib/rf_*.c)
-LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h)
+LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h) lib/preload.h
+# The LD_PRELOAD interposer: the library's objects plus pthread_* wrappers.
+PRELOAD_SRCS := lib/preload_mutex.c lib/preload_cond.c
+PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=lib/preload.map \
+	-Wl,-soname,librobustfutex-pthread.so
 
 .PHONY: all module lib tests glibc-tests check demo install dkms-install clean
 all: module lib tests
@@ -35,7 +39,8 @@ all: module lib tests
 # one so the VM needs no library path; the .so is what users link.
 lib: $(B)/bin/rfctl $(B)/lib/librobustfutex.so $(B)/lib/librobustfutex.a \
      $(B)/lib32/librobustfutex.so $(B)/lib32/librobustfutex.a \
-     $(B)/lib/robustfutex.pc
+     $(B)/lib/robustfutex.pc \
+     $(B)/lib/librobustfutex-pthread.so $(B)/lib32/librobustfutex-pthread.so
 
 $(B)/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
@@ -48,6 +53,10 @@ $(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	$(CC) -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
 $(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
 	$(CC) -m32 -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
+$(B)/lib/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS) $(PRELOAD_SRCS)) lib/preload.map
+	$(CC) $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
+$(B)/lib32/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS) $(PRELOAD_SRCS)) lib/preload.map
+	$(CC) -m32 $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
 $(B)/lib/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 $(B)/lib32/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
@@ -67,12 +76,27 @@ module:
 $(B)/include/kselftest_harness.h: tests/harness.sh
 	tests/harness.sh $(B)/include
 
-tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS))
+# p_*: plain pthread programs for the preload, linked with no librobustfutex.
+PTESTS := $(patsubst tests/%.c,%,$(wildcard tests/p_*.c))
+
+tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS)) \
+       $(B)/bin/preload-test.sh $(addprefix $(B)/ptests/,$(PTESTS)) $(addprefix $(B)/ptests32/,$(PTESTS)) \
+       $(B)/lib/librobustfutex-pthread.so $(B)/lib32/librobustfutex-pthread.so
 	@touch $(B)/.built
 
 $(B)/bin/rfctl-test.sh: tests/rfctl-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
+$(B)/bin/preload-test.sh: tests/preload-test.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(B)/ptests/p_%: tests/p_%.c tests/p_tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
+$(B)/ptests32/p_%: tests/p_%.c tests/p_tap.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
 
 # t_dlopen links no copy of the library: it dlopens two (the .so and a
 # renamed copy), as a program and its plugin would.
@@ -110,6 +134,7 @@ install: lib
 	install -D -m 644 lib/robustfutex.h $(DESTDIR)$(PREFIX)/include/robustfutex.h
 	install -D -m 755 $(B)/lib/librobustfutex.so $(DESTDIR)$(PREFIX)/lib/librobustfutex.so.0
 	ln -sf librobustfutex.so.0 $(DESTDIR)$(PREFIX)/lib/librobustfutex.so
+	install -D -m 755 $(B)/lib/librobustfutex-pthread.so $(DESTDIR)$(PREFIX)/lib/librobustfutex-pthread.so
 	install -D -m 644 $(B)/lib/librobustfutex.a $(DESTDIR)$(PREFIX)/lib/librobustfutex.a
 	install -D -m 644 $(B)/lib/robustfutex.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/robustfutex.pc
 	install -D -m 755 $(B)/bin/rfctl $(DESTDIR)$(PREFIX)/sbin/rfctl

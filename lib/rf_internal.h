@@ -24,4 +24,60 @@ RF_HIDDEN int rfi_fd(void);
 /* Make sure the cached descriptor still names the device (after fork). */
 RF_HIDDEN void rfi_fd_check(void);
 
+/*
+ * The mutex core (rf_mutex.c), shared by rf_mutex_t and the pthread
+ * preload (preload_mutex.c): one layout, one protocol.  It fits glibc's
+ * pthread_mutex_t (40 bytes on x86_64, 24 on i386) with kind where glibc
+ * keeps __kind, so that a mutex the preload made carries a kind glibc
+ * rejects with EINVAL (RFK_MARK: type 8 is none of glibc's), and a process
+ * without the preload fails cleanly on it instead of corrupting it.
+ */
+struct rf_node {
+	struct rf_node *next;	/* the only field the kernel follows */
+	struct rf_node *prev;
+};
+
+struct rf_mutex_impl {
+	uint32_t word;		/* the futex word: must stay first */
+	uint32_t count;		/* recursion depth, owner only (__count) */
+	uint32_t flags;		/* RFF_*, written by the owner only */
+#if UINTPTR_MAX > 0xffffffffu
+	uint32_t spare1;	/* glibc's __nusers */
+#endif
+	uint32_t kind;		/* RFK_*: at glibc's __kind */
+#if UINTPTR_MAX > 0xffffffffu
+	uint32_t spare2;
+#endif
+	struct rf_node node;
+};
+
+/* flags */
+#define RFF_INCONSISTENT 0x1u	/* EOWNERDEAD not yet made consistent */
+#define RFF_ORPHAN	0x2u	/* owner was exiting: trylock asks the module */
+
+/* kind: type in bits 0-1, then flags.  Zero is the default rf_mutex_t. */
+#define RFK_TYPE	0x03u
+#define RFK_SHARED	0x10u
+#define RFK_STALLED	0x20u
+#define RFK_MARK	0x52460008u	/* set by init; bit 3: glibc's EINVAL */
+#define RFK_MARK_MASK	0xffff0008u
+#define RFK_DESTROYED	0xffffffffu	/* as glibc's destroy leaves __kind */
+
+static inline int rfk_marked(uint32_t kind)
+{
+	return (kind & RFK_MARK_MASK) == RFK_MARK;
+}
+
+enum { RF_LOCK, RF_TRY, RF_TIMED };
+
+/* Same contracts as the rf_mutex_* functions (positive errno). */
+RF_HIDDEN int rfm_init(struct rf_mutex_impl *m, size_t size, uint32_t kind);
+RF_HIDDEN int rfm_lock(struct rf_mutex_impl *m, int mode, clockid_t clk,
+		       const struct timespec *abstime);
+RF_HIDDEN int rfm_timed(struct rf_mutex_impl *m, clockid_t clk,
+			const struct timespec *abstime);
+RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m);
+RF_HIDDEN int rfm_consistent(struct rf_mutex_impl *m);
+RF_HIDDEN int rfm_destroy(struct rf_mutex_impl *m);
+
 #endif

@@ -35,30 +35,19 @@
 #define R	RF_RELEASING
 #define TID	RF_TID_MASK
 #define NOTREC	RF_MUTEX_NOTRECOVERABLE_WORD
-
-/* kind: type in bits 0-1, then flags.  Zero is the default mutex. */
-#define K_TYPE		0x03u
-#define K_SHARED	0x10u
-#define K_STALLED	0x20u
-#define K_DESTROYED	0xffffffffu
-
-struct rf_node {
-	struct rf_node *next;	/* the only field the kernel follows */
-	struct rf_node *prev;
-};
-
-struct rf_mutex_impl {
-	uint32_t word;		/* the futex word: must stay first */
-	uint32_t kind;
-	uint32_t count;		/* recursion depth, owner only */
-	uint32_t inconsistent;	/* EOWNERDEAD not yet made consistent */
-	struct rf_node node;
-	uint32_t orphan;	/* owner was exiting: trylock asks the module */
-};
+#define K_TYPE	RFK_TYPE
+#define K_SHARED	RFK_SHARED
+#define K_STALLED	RFK_STALLED
+#define K_DESTROYED	RFK_DESTROYED
 
 _Static_assert(sizeof(rf_mutex_t) == 48, "rf_mutex_t is 48 bytes");
 _Static_assert(sizeof(struct rf_mutex_impl) <= sizeof(rf_mutex_t),
 	       "rf_mutex_t too small");
+_Static_assert(sizeof(struct rf_mutex_impl) <= sizeof(pthread_mutex_t),
+	       "the preload's mutex must fit in pthread_mutex_t");
+_Static_assert(offsetof(struct rf_mutex_impl, kind) ==
+	       offsetof(pthread_mutex_t, __data.__kind),
+	       "kind must sit where glibc's __kind is");
 _Static_assert(offsetof(struct rf_mutex_impl, word) == 0, "word first");
 
 struct rf_attr_impl {
@@ -142,8 +131,23 @@ static inline bool rf_cas(uint32_t *w, uint32_t *old, uint32_t new)
 					   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 }
 
+/* Only the owner writes the flags; others may read them as a hint. */
+static inline uint32_t rf_flags(struct rf_mutex_impl *m)
+{
+	return __atomic_load_n(&m->flags, __ATOMIC_RELAXED);
+}
+
+static inline void rf_set_flags(struct rf_mutex_impl *m, uint32_t f, bool on)
+{
+	uint32_t v = rf_flags(m);
+
+	__atomic_store_n(&m->flags, on ? v | f : v & ~f, __ATOMIC_RELAXED);
+}
+
 static inline bool rf_kind_valid(uint32_t kind)
 {
+	if (rfk_marked(kind))
+		kind &= ~RFK_MARK_MASK;
 	return !(kind & ~(K_TYPE | K_SHARED | K_STALLED)) &&
 	       (kind & K_TYPE) != K_TYPE;
 }
@@ -316,19 +320,16 @@ static void rf_destructor(void *arg)
 	if (!self->registered || rf_forked())
 		return;
 	for (n = self->head.next; n != rf_head_node(self); n = n->next)
-		((struct rf_mutex_impl *)((char *)n -
-			offsetof(struct rf_mutex_impl, node)))->orphan = 1;
+		rf_set_flags((struct rf_mutex_impl *)((char *)n -
+			offsetof(struct rf_mutex_impl, node)), RFF_ORPHAN, true);
 	rfi_remove_list(self->slot);
 	self->registered = false;
 	self->exiting = true;
 }
 
-enum { RF_LOCK, RF_TRY, RF_TIMED };
-
-static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
-			  const struct timespec *abstime)
+RF_HIDDEN int rfm_lock(struct rf_mutex_impl *m, int mode, clockid_t clk,
+		       const struct timespec *abstime)
 {
-	struct rf_mutex_impl *m = rf_impl(mu);
 	struct rf_tls *self = rf_tls();
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
 	uint32_t v, nv;
@@ -398,7 +399,7 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 			 * a lock its exiting owner kept is marked only when
 			 * someone asks: ask the module once, without sleeping.
 			 */
-			if (((v & R) || (robust && m->orphan)) && !asked) {
+			if (((v & R) || (robust && (rf_flags(m) & RFF_ORPHAN))) && !asked) {
 				asked = true;
 				r = rfi_wait(&m->word, v, wflags | RF_WAIT_TRY,
 					     clk, NULL);
@@ -439,10 +440,10 @@ static int rf_lock_common(rf_mutex_t *mu, int mode, clockid_t clk,
 		rf_enqueue(self, &m->node);
 		rf_set_pending(self, NULL);
 	}
-	m->orphan = self->exiting;
+	rf_set_flags(m, RFF_ORPHAN, self->exiting);
 	m->count = 1;
 	if (ret == EOWNERDEAD)
-		m->inconsistent = 1;
+		rf_set_flags(m, RFF_INCONSISTENT, true);
 	return ret;
 fail:
 	if (listed)
@@ -450,42 +451,16 @@ fail:
 	return ret;
 }
 
-RF_EXPORT int rf_mutex_lock(rf_mutex_t *m)
-{
-	return rf_lock_common(m, RF_LOCK, CLOCK_MONOTONIC, NULL);
-}
-
-RF_EXPORT int rf_mutex_trylock(rf_mutex_t *m)
-{
-	return rf_lock_common(m, RF_TRY, CLOCK_MONOTONIC, NULL);
-}
-
-/*
- * Exported functions never call each other: in a second copy of the
- * library, the call could bind to the first copy's function (and list).
- */
-static int rf_timed(rf_mutex_t *m, clockid_t clk,
-		    const struct timespec *abstime)
+RF_HIDDEN int rfm_timed(struct rf_mutex_impl *m, clockid_t clk,
+			const struct timespec *abstime)
 {
 	if ((clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME) || !abstime)
 		return EINVAL;
-	return rf_lock_common(m, RF_TIMED, clk, abstime);
+	return rfm_lock(m, RF_TIMED, clk, abstime);
 }
 
-RF_EXPORT int rf_mutex_clocklock(rf_mutex_t *m, clockid_t clk,
-				 const struct timespec *abstime)
+RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m)
 {
-	return rf_timed(m, clk, abstime);
-}
-
-RF_EXPORT int rf_mutex_timedlock(rf_mutex_t *m, const struct timespec *abstime)
-{
-	return rf_timed(m, CLOCK_REALTIME, abstime);
-}
-
-RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
-{
-	struct rf_mutex_impl *m = rf_impl(mu);
 	struct rf_tls *self = rf_tls();
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
 	uint32_t old, nv = 0, me = rf_cached_owner(self);
@@ -501,9 +476,9 @@ RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
 	}
 	m->count = 0;
 	robust = !(kind & K_STALLED);
-	if (robust && m->inconsistent) {
+	if (robust && (rf_flags(m) & RFF_INCONSISTENT)) {
 		/* Never made consistent: unusable from now on, for all. */
-		m->inconsistent = 0;
+		rf_set_flags(m, RFF_INCONSISTENT, false);
 		nv = NOTREC;
 	}
 	/* Past the destructor the list is the module's no more. */
@@ -523,24 +498,23 @@ RF_EXPORT int rf_mutex_unlock(rf_mutex_t *mu)
 	return 0;
 }
 
-RF_EXPORT int rf_mutex_consistent(rf_mutex_t *mu)
+RF_HIDDEN int rfm_consistent(struct rf_mutex_impl *m)
 {
-	struct rf_mutex_impl *m = rf_impl(mu);
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED), me;
 
-	if (!rf_kind_valid(kind) || (kind & K_STALLED) || !m->inconsistent)
+	if (!rf_kind_valid(kind) || (kind & K_STALLED) ||
+	    !(rf_flags(m) & RFF_INCONSISTENT))
 		return EINVAL;
 	me = rf_cached_owner(rf_tls());
 	if (!me || (rf_load(&m->word) & TID) != me)
 		return EPERM;
-	m->inconsistent = 0;
+	rf_set_flags(m, RFF_INCONSISTENT, false);
 	return 0;
 }
 
-RF_EXPORT int rf_mutex_init(rf_mutex_t *mu, const rf_mutexattr_t *attr)
+/* @size: the whole object, cleared (rf_mutex_t or pthread_mutex_t). */
+RF_HIDDEN int rfm_init(struct rf_mutex_impl *m, size_t size, uint32_t kind)
 {
-	struct rf_mutex_impl *m = rf_impl(mu);
-	uint32_t kind = attr ? ((const struct rf_attr_impl *)attr)->kind : 0;
 	int fd;
 
 	if (!rf_kind_valid(kind))
@@ -548,15 +522,14 @@ RF_EXPORT int rf_mutex_init(rf_mutex_t *mu, const rf_mutexattr_t *attr)
 	fd = rfi_fd();
 	if (fd < 0)
 		return -fd;
-	memset(mu, 0, sizeof(*mu));
-	m->kind = kind;
+	memset(m, 0, size);
+	m->kind = kind | RFK_MARK;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	return 0;
 }
 
-RF_EXPORT int rf_mutex_destroy(rf_mutex_t *mu)
+RF_HIDDEN int rfm_destroy(struct rf_mutex_impl *m)
 {
-	struct rf_mutex_impl *m = rf_impl(mu);
 	uint32_t v;
 
 	if (!rf_kind_valid(__atomic_load_n(&m->kind, __ATOMIC_RELAXED)))
@@ -566,6 +539,53 @@ RF_EXPORT int rf_mutex_destroy(rf_mutex_t *mu)
 		return EBUSY;
 	__atomic_store_n(&m->kind, K_DESTROYED, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/*
+ * The public API.  Exported functions never call each other: in a second
+ * copy of the library, the call could bind to the first copy's function
+ * (and list).
+ */
+RF_EXPORT int rf_mutex_lock(rf_mutex_t *m)
+{
+	return rfm_lock(rf_impl(m), RF_LOCK, CLOCK_MONOTONIC, NULL);
+}
+
+RF_EXPORT int rf_mutex_trylock(rf_mutex_t *m)
+{
+	return rfm_lock(rf_impl(m), RF_TRY, CLOCK_MONOTONIC, NULL);
+}
+
+RF_EXPORT int rf_mutex_clocklock(rf_mutex_t *m, clockid_t clk,
+				 const struct timespec *abstime)
+{
+	return rfm_timed(rf_impl(m), clk, abstime);
+}
+
+RF_EXPORT int rf_mutex_timedlock(rf_mutex_t *m, const struct timespec *abstime)
+{
+	return rfm_timed(rf_impl(m), CLOCK_REALTIME, abstime);
+}
+
+RF_EXPORT int rf_mutex_unlock(rf_mutex_t *m)
+{
+	return rfm_unlock(rf_impl(m));
+}
+
+RF_EXPORT int rf_mutex_consistent(rf_mutex_t *m)
+{
+	return rfm_consistent(rf_impl(m));
+}
+
+RF_EXPORT int rf_mutex_init(rf_mutex_t *m, const rf_mutexattr_t *attr)
+{
+	return rfm_init(rf_impl(m), sizeof(*m),
+			attr ? ((const struct rf_attr_impl *)attr)->kind : 0);
+}
+
+RF_EXPORT int rf_mutex_destroy(rf_mutex_t *m)
+{
+	return rfm_destroy(rf_impl(m));
 }
 
 RF_EXPORT uint32_t rf_mutex_word(const rf_mutex_t *m)

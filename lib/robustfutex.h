@@ -165,11 +165,12 @@ int rf_owner_id(void);
 
 /*
  * An rf_mutex_t may be placed in memory shared between processes (with
- * RF_PROCESS_SHARED).  It is 48 bytes in both 32- and 64-bit builds.  The
- * first 4 bytes are the futex word, then three u32s (kind, recursion
- * count, inconsistent flag), at the same offsets in both builds; then the
- * list node (two pointers, used only by the owner's process).  The futex
- * word:
+ * RF_PROCESS_SHARED).  It is 48 bytes in both 32- and 64-bit builds, of
+ * which the first 40 (64-bit) or 24 (32-bit) are used, in the layout of
+ * the pthread preload's mutexes (glibc's pthread_mutex_t): the futex word,
+ * the recursion count, owner-written flags, then the kind at glibc's
+ * __kind (offset 16, or 12 in 32-bit builds), then the list node (two
+ * pointers, used only by the owner's process).  The futex word:
  *	bit 31		RF_FUTEX_WAITERS
  *	bit 30		RF_FUTEX_OWNER_DIED
  *	bit 29		RF_RELEASING (an unlock is in progress)

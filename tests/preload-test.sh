@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs in the VM: the pthread preload's tests (plain pthread programs in
+# /rf/ptests*, linked with no librobustfutex), 64- then 32-bit; TAP.
+# Each runs with LD_PRELOAD of the preload of its width; the unlock race
+# runs twice, the same binary, without and with it.
+run() {	# run NAME COMMAND...
+	name=$1; shift
+	echo "# --- $name"
+	timeout 120 "$@"
+	rc=$?
+	[ $rc -ge 124 ] && echo "not ok - $name died (exit $rc)"
+	return 0
+}
+for w in "" 32; do
+	d=/rf/ptests$w pre=/rf/lib$w/librobustfutex-pthread.so
+	[ -x "$d/p_preload" ] || continue
+	run "p_preload$w" env LD_PRELOAD=$pre "$d/p_preload"
+	run "p_unlock_race$w (glibc)" "$d/p_unlock_race" changed
+	run "p_unlock_race$w (preload)" env LD_PRELOAD=$pre "$d/p_unlock_race" unchanged
+done
+exit 0
