@@ -5,15 +5,17 @@
 # pass and 77 for unsupported (a skip); anything else, a timeout included,
 # fails, and the test's output follows as comments.
 #
-# Two lanes run side by side, each taking the next test the other has not
-# (mkdir is the atomic claim): several tests mostly sleep (tst-cond16..18
-# wait 20 s each), and the VM has two CPUs.
+# Four lanes run side by side, each taking the next test no other lane has
+# taken (mkdir is the atomic claim): many tests mostly sleep (tst-cond16..18
+# wait 20 s each, tst-mutex5 and the like time out on purpose), and the
+# longest, tst-robust-fork, goes first.
 dir=$(cd "$(dirname "$0")" && pwd)
 preload=${RF_PRELOAD:-/rf/lib/librobustfutex-pthread.so}
 # glibc's driver kills a test after TIMEOUT (20 s unless the test says)
 # times this; TCG and the debug kernel are slow.  The outer timeout is a
 # backstop for a driver that cannot kill its test.
 export TIMEOUTFACTOR=${TIMEOUTFACTOR:-6}
+lanes=${GLIBC_LANES:-4}
 tmp=${TMPDIR:-/tmp}/glibc-tests
 rm -rf "$tmp" && mkdir -p "$tmp"
 
@@ -54,7 +56,7 @@ run() {	# run NAME MODE ENV-AND-ARGS...
 	esac
 }
 
-lane() {	# lane N: take the next test not taken by the other lane
+lane() {	# lane N: take the next test not taken by another lane
 	while read -r name rest; do
 		if [ "$name" = skip ]; then
 			# Not built: reported once, in lane 0.
@@ -73,10 +75,13 @@ stat() { cat "/sys/kernel/robustfutex/$1" 2>/dev/null || echo 0; }
 
 echo "# === glibc 2.36 tests (preload: $([ -e "$preload" ] && echo "$preload" || echo "not built"))"
 reg0=$(stat registrations) rec0=$(stat entries_recovered)
-lane 0 &
-lane 1 &
+i=0
+while [ $i -lt "$lanes" ]; do
+	lane $i &
+	i=$((i + 1))
+done
 wait
-cat "$tmp/lane0.tap" "$tmp/lane1.tap"
+cat "$tmp"/lane*.tap
 
 # Plain glibc never calls the module: with the preload, robust mutexes
 # must have gone through it, and the dead owners' locks (tst-robust1..7
