@@ -5,10 +5,10 @@
 # pass and 77 for unsupported (a skip); anything else, a timeout included,
 # fails, and the test's output follows as comments.
 #
-# Four lanes run side by side, each taking the next test no other lane has
-# taken (mkdir is the atomic claim): many tests mostly sleep (tst-cond16..18
-# wait 20 s each, tst-mutex5 and the like time out on purpose), and the
-# longest, tst-robust-fork, goes first.
+# Four lanes run side by side, each taking the next run (test and mode)
+# no other lane has taken (mkdir is the atomic claim): many tests mostly
+# sleep (tst-cond16..18 wait 20 s each, tst-mutex5 and the like time out
+# on purpose), and the longest, tst-robust-fork, goes first.
 dir=$(cd "$(dirname "$0")" && pwd)
 preload=${RF_PRELOAD:-/rf/lib/librobustfutex-pthread.so}
 # glibc's driver kills a test after TIMEOUT (20 s unless the test says)
@@ -56,18 +56,18 @@ run() {	# run NAME MODE ENV-AND-ARGS...
 	esac
 }
 
-lane() {	# lane N: take the next test not taken by another lane
+lane() {	# lane N: take the next run not taken by another lane
 	while read -r name rest; do
 		if [ "$name" = skip ]; then
 			# Not built: reported once, in lane 0.
 			[ "$1" = 0 ] && echo "ok - glibc ${rest%% *} # SKIP ${rest#* }"
 			continue
 		fi
-		mkdir "$tmp/taken-$name" 2>/dev/null || continue
-		# shellcheck disable=SC2086
-		run "$name" plain $rest
-		# shellcheck disable=SC2086
-		run "$name" preload $rest
+		for mode in plain preload; do
+			mkdir "$tmp/taken-$name-$mode" 2>/dev/null || continue
+			# shellcheck disable=SC2086
+			run "$name" $mode $rest
+		done
 	done <"$dir/tests.txt" >"$tmp/lane$1.tap"
 }
 
