@@ -28,7 +28,7 @@ TEST_HDRS := $(wildcard tests/*.h) uapi/linux/robustfutex.h
 LIB_SRCS := $(wildcard lib/rf_*.c)
 LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h) lib/preload.h
 # The LD_PRELOAD interposer: the library's objects plus pthread_* wrappers.
-PRELOAD_SRCS := lib/preload_mutex.c lib/preload_cond.c
+PRELOAD_SRCS := lib/preload_mutex.c lib/preload_cond.c lib/preload_time64.c
 PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=lib/preload.map \
 	-Wl,-soname,librobustfutex-pthread.so
 
@@ -76,24 +76,33 @@ module:
 $(B)/include/kselftest_harness.h: tests/harness.sh
 	tests/harness.sh $(B)/include
 
-# p_*: plain pthread programs for the preload, linked with no librobustfutex.
-PTESTS := $(patsubst tests/%.c,%,$(wildcard tests/p_*.c))
+# p_*: plain pthread programs for the preload, linked with no librobustfutex;
+# those on Debian's LMDB and tdb are 64-bit only (their -dev packages).
+PAPPS := p_lmdb p_tdb
+PTESTS := $(filter-out $(PAPPS),$(patsubst tests/%.c,%,$(wildcard tests/p_*.c)))
 
 tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS)) \
-       $(B)/bin/preload-test.sh $(addprefix $(B)/ptests/,$(PTESTS)) $(addprefix $(B)/ptests32/,$(PTESTS)) \
+       $(B)/bin/preload-test.sh $(B)/bin/preload-apps.sh $(addprefix $(B)/ptests/,$(PTESTS) $(PAPPS)) $(addprefix $(B)/ptests32/,$(PTESTS)) \
+       $(B)/ptests32/p_preload_t64 \
        $(B)/lib/librobustfutex-pthread.so $(B)/lib32/librobustfutex-pthread.so
 	@touch $(B)/.built
 
 $(B)/bin/rfctl-test.sh: tests/rfctl-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
-$(B)/bin/preload-test.sh: tests/preload-test.sh
+$(B)/bin/preload-%.sh: tests/preload-%.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+$(B)/ptests/p_lmdb: LDLIBS_P := -llmdb
+$(B)/ptests/p_tdb: LDLIBS_P := -ltdb
 $(B)/ptests/p_%: tests/p_%.c tests/p_tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(LDLIBS_P)
+# The same, as a 32-bit program with a 64-bit time_t calls glibc's *64 names.
+$(B)/ptests32/p_preload_t64: tests/p_preload.c tests/p_tap.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
 $(B)/ptests32/p_%: tests/p_%.c tests/p_tap.h
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<

@@ -20,9 +20,19 @@ struct rfp_real {
 	int (*unlock)(pthread_mutex_t *);
 	int (*consistent)(pthread_mutex_t *);
 	int (*destroy)(pthread_mutex_t *);
+#if UINTPTR_MAX == 0xffffffffu
+	/* _TIME_BITS=64 callers' (preload_time64.c); the timespec is opaque. */
+	int (*timedlock64)(pthread_mutex_t *, const void *);
+	int (*clocklock64)(pthread_mutex_t *, clockid_t, const void *);
+#endif
 };
 
 RF_HIDDEN const struct rfp_real *rfp_real(void);
+
+/* preload_cond.c */
+RF_HIDDEN int rfp_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
+			    clockid_t clk, const struct timespec *abstime);
+RF_HIDDEN clockid_t rfp_cond_clock(pthread_cond_t *c);
 
 static inline struct rf_mutex_impl *rfp_impl(pthread_mutex_t *m)
 {

@@ -101,8 +101,8 @@ static void rfp_cancelled(void *arg)
 	rfp_relock(w->m, w->ours);
 }
 
-static int rfp_wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
-		    const struct timespec *abstime)
+RF_HIDDEN int rfp_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
+			    clockid_t clk, const struct timespec *abstime)
 {
 	struct rfp_waiter w = { .cv = rfp_cond(c), .m = m };
 	struct rfp_cond *cv = w.cv;
@@ -146,6 +146,13 @@ static int rfp_wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 	return err;
 }
 
+/* The clock timedwait measures, as pthread_condattr_setclock chose. */
+RF_HIDDEN clockid_t rfp_cond_clock(pthread_cond_t *c)
+{
+	return __atomic_load_n(&rfp_cond(c)->flags, __ATOMIC_RELAXED) &
+	       C_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
 RF_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 {
 	struct rfp_cond *cv = rfp_cond(c);
@@ -179,16 +186,13 @@ RF_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
 
 RF_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	return rfp_wait(c, m, CLOCK_REALTIME, NULL);
+	return rfp_cond_wait(c, m, CLOCK_REALTIME, NULL);
 }
 
 RF_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 			   const struct timespec *abstime)
 {
-	uint32_t fl = __atomic_load_n(&rfp_cond(c)->flags, __ATOMIC_RELAXED);
-
-	return rfp_wait(c, m, fl & C_MONOTONIC ? CLOCK_MONOTONIC :
-		       CLOCK_REALTIME, abstime);
+	return rfp_cond_wait(c, m, rfp_cond_clock(c), abstime);
 }
 
 RF_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
@@ -196,7 +200,7 @@ RF_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
 {
 	if (clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME)
 		return EINVAL;
-	return rfp_wait(c, m, clk, abstime);
+	return rfp_cond_wait(c, m, clk, abstime);
 }
 
 RF_EXPORT int pthread_cond_signal(pthread_cond_t *c)

@@ -48,6 +48,10 @@ __attribute__((constructor)) static void rfp_resolve(void)
 	r.unlock = rfp_sym("pthread_mutex_unlock");
 	r.consistent = rfp_sym("pthread_mutex_consistent");
 	r.destroy = rfp_sym("pthread_mutex_destroy");
+#if UINTPTR_MAX == 0xffffffffu
+	r.timedlock64 = rfp_sym("__pthread_mutex_timedlock64");
+	r.clocklock64 = rfp_sym("__pthread_mutex_clocklock64");
+#endif
 	real = r;
 	__atomic_store_n(&real.destroy, r.destroy, __ATOMIC_RELEASE);
 }

@@ -9,7 +9,7 @@ pkgs=(
 	busybox-static qemu-system-x86 dkms
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	spin gnuplot-nox python3 valgrind
-	glibc-source
+	glibc-source liblmdb-dev libtdb-dev
 )
 
 missing=()

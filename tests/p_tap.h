@@ -8,15 +8,26 @@
 #define P_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int p_failed;
 
+/* Each line says which implementation ran: the same binary runs twice. */
+static inline const char *p_tag(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && *p ? "[preload] " : "[glibc] ";
+}
+
 #define P_CHECK(cond, ...) do {						\
 	if (cond) {							\
-		printf("ok - " __VA_ARGS__);				\
+		printf("ok - %s", p_tag());				\
+		printf(__VA_ARGS__);					\
 	} else {							\
-		printf("not ok - " __VA_ARGS__);			\
+		printf("not ok - %s", p_tag());				\
+		printf(__VA_ARGS__);					\
 		printf("  (%s:%d: %s)", __FILE__, __LINE__, #cond);	\
 		p_failed = 1;						\
 	}								\
@@ -24,11 +35,22 @@ static int p_failed;
 	fflush(stdout);							\
 } while (0)
 
+static inline const char *p_err(int e)
+{
+	static char buf[16];
+	const char *n = strerrorname_np(e);
+
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "%d", e);
+	return buf;
+}
+
 /* Expect @want from @expr, naming both in the line. */
 #define P_EQ(want, expr, what) do {					\
 	int p_got_ = (expr);						\
 	P_CHECK(p_got_ == (want), "%s: %s (got %s)", what, #want,	\
-		strerrorname_np(p_got_) ?: "0");			\
+		p_err(p_got_));						\
 } while (0)
 
 #endif

@@ -2,7 +2,8 @@
 # Runs in the VM: the pthread preload's tests (plain pthread programs in
 # /rf/ptests*, linked with no librobustfutex), 64- then 32-bit; TAP.
 # Each runs with LD_PRELOAD of the preload of its width; the unlock race
-# runs twice, the same binary, without and with it.
+# runs twice, the same binary, without and with it.  LMDB and tdb:
+# preload-apps.sh.
 run() {	# run NAME COMMAND...
 	name=$1; shift
 	echo "# --- $name"
@@ -18,4 +19,8 @@ for w in "" 32; do
 	run "p_unlock_race$w (glibc)" "$d/p_unlock_race" changed
 	run "p_unlock_race$w (preload)" env LD_PRELOAD=$pre "$d/p_unlock_race" unchanged
 done
+# 32-bit with a 64-bit time_t: glibc's __pthread_*64 names.
+[ -x /rf/ptests32/p_preload_t64 ] &&
+	run p_preload_t64 env LD_PRELOAD=/rf/lib32/librobustfutex-pthread.so \
+		/rf/ptests32/p_preload_t64
 exit 0

@@ -6,6 +6,12 @@
 #include <stdint.h>
 #include "robustfutex.h"
 
+/*
+ * Where rf_mutex_t's list node sits (documented layout: after the kind,
+ * which is at glibc's __kind): 24 bytes in on 64-bit, 16 on 32-bit.
+ */
+#define RF_NODE_OFFSET	((long)(sizeof(void *) == 8 ? 24 : 16))
+
 struct head_view {		/* mainline's robust_list_head */
 	void *next;
 	long futex_offset;

@@ -44,7 +44,6 @@
 #define OWNER(v)	((v) & RF_TID_MASK)
 #define AGENT_LIFE	280	/* seconds: alarm() in every agent */
 #define HUNG		(-1000)	/* agent did not answer in time */
-#define NODE_OFFSET	16	/* documented rf_mutex_t layout */
 
 enum cmd { C_LOCK = 1, C_TRYLOCK, C_CLOCKLOCK, C_UNLOCK, C_CUT };
 enum cut { CUT_IN_PLACE, CUT_DEQUEUED };
@@ -144,7 +143,7 @@ static void **link_to(struct head_view *h, void *node)
  */
 static int cut_release(rf_mutex_t *m, int how)
 {
-	char *node = (char *)m + NODE_OFFSET;
+	char *node = (char *)m + RF_NODE_OFFSET;
 	struct head_view *h = my_intent_head();
 	void **pp = h ? link_to(h, node) : NULL;
 

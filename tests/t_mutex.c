@@ -695,9 +695,6 @@ TEST(slept_thread_keeps_waiters)
 
 /* ---- the word and the list the library keeps ---- */
 
-/* Where the list node sits: after the kind, at glibc's __list. */
-#define NODE_AT	((long)(sizeof(void *) == 8 ? 24 : 16))
-
 
 TEST(uncontended_word_and_list)
 {
@@ -712,17 +709,17 @@ TEST(uncontended_word_and_list)
 	h = my_intent_head();
 	ASSERT_NE(NULL, h);
 	/* Documented layout: futex word first, node after glibc's __kind. */
-	EXPECT_EQ(-NODE_AT, h->futex_offset);
-	EXPECT_EQ((char *)&a + NODE_AT, h->next);
+	EXPECT_EQ(-RF_NODE_OFFSET, h->futex_offset);
+	EXPECT_EQ((char *)&a + RF_NODE_OFFSET, h->next);
 	EXPECT_EQ(NULL, h->pending);
 	ASSERT_EQ(0, rf_mutex_lock(&b));
-	EXPECT_EQ((char *)&b + NODE_AT, h->next);
-	EXPECT_EQ((char *)&a + NODE_AT, *(void **)h->next);
-	EXPECT_EQ(h, *(void **)((char *)&a + NODE_AT));
+	EXPECT_EQ((char *)&b + RF_NODE_OFFSET, h->next);
+	EXPECT_EQ((char *)&a + RF_NODE_OFFSET, *(void **)h->next);
+	EXPECT_EQ(h, *(void **)((char *)&a + RF_NODE_OFFSET));
 	/* Out of order unlock keeps the list whole. */
 	EXPECT_EQ(0, rf_mutex_unlock(&a));
 	EXPECT_EQ(0, rf_mutex_word(&a));
-	EXPECT_EQ((char *)&b + NODE_AT, h->next);
+	EXPECT_EQ((char *)&b + RF_NODE_OFFSET, h->next);
 	EXPECT_EQ(h, *(void **)h->next);
 	EXPECT_EQ(0, rf_mutex_unlock(&b));
 	EXPECT_EQ(h, h->next);
@@ -905,7 +902,7 @@ TEST_F(mid_unlock, waiters_get_it)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct head_view *h;
-		char *node = (char *)self->m + NODE_AT;
+		char *node = (char *)self->m + RF_NODE_OFFSET;
 
 		c = rf_mutex_lock(self->m) == 0 ? 'y' : 'n';
 		*(uint32_t *)((char *)self->m + 64) = rf_owner_id();
