@@ -6,6 +6,7 @@
 #   make dkms-install    register, build and install through DKMS
 #   make qemu            QEMU linux-user, stock and patched, and its guest
 #                        programs in build/qemu/ (tests/qemu/README.md)
+#   make glibc-tests     glibc's own robust-mutex tests, built in build/glibc
 #   make check           the test suite in QEMU on 6.1, 6.12 and a debug kernel
 #   make demo            comparison and benchmark against mainline in QEMU
 #                        (KERNEL=6.1|6.12|debug, QUICK=1: under 5 minutes)
@@ -33,7 +34,7 @@ PRELOAD_SRCS := lib/preload_mutex.c lib/preload_cond.c lib/preload_time64.c
 PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=lib/preload.map \
 	-Wl,-soname,librobustfutex-pthread.so
 
-.PHONY: all module lib tests qemu check demo install dkms-install clean
+.PHONY: all module lib tests qemu glibc-tests check demo install dkms-install clean
 all: module lib tests
 
 # librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
@@ -142,6 +143,10 @@ $(B)/qemu/emucheck: tests/qemu/emucheck.c tests/qemu/emushm.h $(B)/lib/librobust
 $(B)/qemu/qemu-test.sh: tests/qemu/qemu-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
+# glibc 2.36's own mutex/condvar/robust tests, from Debian's glibc-source,
+# built standalone in $(B)/glibc; run in the VM plain and with the preload.
+glibc-tests:
+	tests/glibc/build.sh $(B)/glibc
 
 check:
 	tests/run-all

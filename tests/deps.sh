@@ -12,7 +12,7 @@ pkgs=(
 	linux-source-6.12
 	spin gnuplot-nox python3 valgrind
 	dpkg-dev patch meson ninja-build libglib2.0-dev
-	liblmdb-dev libtdb-dev
+	glibc-source liblmdb-dev libtdb-dev
 )
 
 missing=()
