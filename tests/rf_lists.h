@@ -7,7 +7,9 @@
 #define RF_LISTS_H
 
 #include <stdint.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/futex.h>
 #include "rf_test.h"
 
@@ -83,6 +85,22 @@ static inline long tl_register(int fd, struct tlist *l, int protocol)
 	long r = rf_ioc(fd, RF_IOC_SET_LIST, &a);
 
 	return r < 0 ? r : a.index;
+}
+
+/*
+ * Fork; the child runs @fn (and dies with what it left) and _exit()s with
+ * its result.  Returns the wait status: 0 when @fn returned 0.
+ */
+static inline int tl_in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
 }
 
 #endif

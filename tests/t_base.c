@@ -76,19 +76,6 @@ static long g_register(int fd, const struct guest *g, uint32_t head,
 	return r < 0 ? r : a.index;
 }
 
-/* Fork a child that runs @fn and exits; 0 if it exited 0. */
-static int die_in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 /* ---- entries, pending and futex words all go through the base ---- */
 
 #define HEAD	0x10000u	/* guest addresses; mmap_min_addr is 64K */
@@ -129,7 +116,7 @@ TEST(base_walks_guest_pointers)
 		     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (decoy == MAP_FAILED)
 		SKIP(return, "cannot map the decoy at 0x%x", LOCKS);
-	ASSERT_EQ(0, die_in_child(die_holding_guest_locks, NULL));
+	ASSERT_EQ(0, tl_in_child(die_holding_guest_locks, NULL));
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(OD | (i ? 0 : W),
 			  *(uint32_t *)gp(&G, LOCKS + 64 * i + LOFF))
@@ -167,7 +154,7 @@ TEST(wrap_at_4g_with_base)
 		SKIP(return, "a 32-bit process has no room for a 4 GiB guest");
 	/* The extra page past 4 GiB is where an unwrapped sum lands. */
 	ASSERT_EQ(0, guest_map(&G, 0x20000));
-	ASSERT_EQ(0, die_in_child(die_holding_wrapping_lock, &top));
+	ASSERT_EQ(0, tl_in_child(die_holding_wrapping_lock, &top));
 	EXPECT_EQ(OD, *(uint32_t *)gp(&G, LOW));
 	EXPECT_EQ(0, *(uint32_t *)gp(&G, GIB4 + LOW) & OD);
 	EXPECT_NE(0, *(uint32_t *)gp(&G, GIB4 + LOW));
@@ -222,7 +209,7 @@ TEST(wrap_at_4g_without_base)
 		ASSERT_NE(MAP_FAILED, past);
 		past_word = (uint32_t *)(past + (LOW & (PG - 1)));
 	}
-	ASSERT_EQ(0, die_in_child(die_holding_low_wrap, page));
+	ASSERT_EQ(0, tl_in_child(die_holding_low_wrap, page));
 	EXPECT_EQ(OD, *(volatile uint32_t *)(uintptr_t)LOW);
 	if (past) {
 		EXPECT_EQ(0, *past_word & OD);
@@ -384,7 +371,7 @@ TEST(robust_list2_calls)
 	EXPECT_EQ(0, rf_list_remove(1));
 
 	/* And the list it registers is walked. */
-	ASSERT_EQ(0, die_in_child(die_via_list2, low));
+	ASSERT_EQ(0, tl_in_child(die_via_list2, low));
 	EXPECT_EQ(OD | W, lk->word);
 }
 

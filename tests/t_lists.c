@@ -22,19 +22,6 @@
 #define LIMIT_PARAM "/sys/module/robustfutex/parameters/list_limit"
 #define NATIVE	((int)sizeof(void *) * 8)
 
-/* Fork; the child runs fn and _exit()s with its result.  Returns status. */
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return status;
-}
-
 static int write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
@@ -127,7 +114,7 @@ TEST(two_widths_at_once)
 	ASSERT_NE(NULL, m.low);
 	ASSERT_NE(NULL, m.high);
 	ASSERT_GT((1ULL << 32), (uintptr_t)m.low);
-	ASSERT_EQ(0, in_child(die_holding_mixed, &m));
+	ASSERT_EQ(0, tl_in_child(die_holding_mixed, &m));
 	check_mixed(_metadata, &m);
 	EXPECT_LE(walks + NATIVE / 32, rf_stat("walks"));
 	EXPECT_EQ(cycles, rf_stat("cycles"));	/* well-formed lists */
@@ -164,7 +151,7 @@ TEST(pending_only)
 	struct tlock *lk = (void *)((char *)mem + 64);
 
 	ASSERT_NE(NULL, mem);
-	ASSERT_EQ(0, in_child(die_pending, mem));
+	ASSERT_EQ(0, tl_in_child(die_pending, mem));
 	EXPECT_EQ(OD | W, lk->word);
 }
 
@@ -176,7 +163,7 @@ TEST(one_entry_is_no_cycle)
 	long long cycles = rf_stat("cycles");
 
 	ASSERT_NE(NULL, mem);
-	ASSERT_EQ(0, in_child(die_one_entry, mem));
+	ASSERT_EQ(0, tl_in_child(die_one_entry, mem));
 	EXPECT_EQ(OD, lk->word);
 	EXPECT_EQ(cycles, rf_stat("cycles"));
 }
@@ -217,7 +204,7 @@ TEST(many_locks_raised_limit)
 
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, write_file(LIMIT_PARAM, "1000000"));
-	EXPECT_EQ(0, in_child(die_holding_many, mem));
+	EXPECT_EQ(0, tl_in_child(die_holding_many, mem));
 	ASSERT_EQ(0, write_file(LIMIT_PARAM, "2048"));
 	EXPECT_EQ(MANY, count_od((void *)((char *)mem + 64), MANY));
 	EXPECT_EQ(limited, rf_stat("walks_limited"));
@@ -231,7 +218,7 @@ TEST(many_locks_default_limit)
 	long long limited = rf_stat("walks_limited");
 
 	ASSERT_NE(NULL, mem);
-	EXPECT_EQ(0, in_child(die_holding_many, mem));
+	EXPECT_EQ(0, tl_in_child(die_holding_many, mem));
 	/* Mainline stops silently at 2048; we stop there too, but say so. */
 	EXPECT_EQ(2048, count_od((void *)((char *)mem + 64), MANY));
 	EXPECT_EQ(limited + 1, rf_stat("walks_limited"));
@@ -285,7 +272,7 @@ static void bad_list(struct __test_metadata *_metadata, enum bad_kind kind,
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, munmap(mem + 4096, 4096));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	EXPECT_EQ(0, in_child(die_with_bad_list, argv));
+	EXPECT_EQ(0, tl_in_child(die_with_bad_list, argv));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	EXPECT_LT(t1.tv_sec - t0.tv_sec, 20);
 	EXPECT_EQ(before + 1, rf_stat(counter));
@@ -360,7 +347,7 @@ TEST(fork_does_not_inherit)
 	lk->word = rf_gettid();
 	tl_push(&l, lk);
 	ASSERT_EQ(0, tl_register(fd, &l, RF_PROTO_MAINLINE));
-	EXPECT_EQ(0, in_child(child_has_no_lists, NULL));
+	EXPECT_EQ(0, tl_in_child(child_has_no_lists, NULL));
 	/* The child's exit did not touch the parent's lock. */
 	EXPECT_EQ((uint32_t)rf_gettid(), lk->word);
 	EXPECT_EQ(0, rf_ioc(fd, RF_IOC_GET_LIST, &a));
@@ -516,10 +503,10 @@ TEST(other_threads_lists)
 	EXPECT_EQ(0, rf_ioc(fd, RF_IOC_GET_LIST, &a));
 	EXPECT_EQ((uintptr_t)mem, a.head);
 	/* Another unprivileged user may not, nor may the same uid. */
-	status = in_child(reader, &(struct reader_arg){ target, 2000 });
+	status = tl_in_child(reader, &(struct reader_arg){ target, 2000 });
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(EPERM, WEXITSTATUS(status));
-	status = in_child(reader, &(struct reader_arg){ target, 1000 });
+	status = tl_in_child(reader, &(struct reader_arg){ target, 1000 });
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(EPERM, WEXITSTATUS(status));
 	kill(target, SIGKILL);
@@ -575,7 +562,7 @@ TEST(sigkill_with_threads)
 	int status, i;
 
 	ASSERT_NE(NULL, mem);
-	status = in_child(die_by_sigkill, mem);
+	status = tl_in_child(die_by_sigkill, mem);
 	EXPECT_TRUE(WIFSIGNALED(status));
 	for (i = 0; i < 3; i++) {
 		struct tlock *lk = (void *)(mem + 512 * i + 64);
