@@ -96,18 +96,20 @@ $(B)/bin/preload-%.sh: tests/preload-%.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+# pthread_cancel dlopens libgcc_s: linked, ldd shows it and vm-run copies it.
+GCC_S := -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state
 $(B)/ptests/p_lmdb: LDLIBS_P := -llmdb
 $(B)/ptests/p_tdb: LDLIBS_P := -ltdb
 $(B)/ptests/p_%: tests/p_%.c tests/p_tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(LDLIBS_P)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(LDLIBS_P) $(GCC_S)
 # The same, as a 32-bit program with a 64-bit time_t calls glibc's *64 names.
 $(B)/ptests32/p_preload_t64: tests/p_preload.c tests/p_tap.h
 	@mkdir -p $(dir $@)
-	$(CC) -m32 -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
+	$(CC) -m32 -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
 $(B)/ptests32/p_%: tests/p_%.c tests/p_tap.h
 	@mkdir -p $(dir $@)
-	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $<
+	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
 
 # t_dlopen links no copy of the library: it dlopens two (the .so and a
 # renamed copy), as a program and its plugin would.

@@ -92,11 +92,17 @@ struct rfp_waiter {
 	bool ours, shared;
 };
 
-/* Cancelled in the wait: the handlers run with the mutex held (POSIX). */
+/*
+ * Cancelled in the wait: the handlers run with the mutex held (POSIX).  A
+ * signal meant for another waiter may have woken this one: pass a wake on
+ * (a spurious one at worst), as POSIX asks of a cancelled waiter.
+ */
 static void rfp_cancelled(void *arg)
 {
 	struct rfp_waiter *w = arg;
 
+	__atomic_fetch_add(&w->cv->seq, 1, __ATOMIC_SEQ_CST);
+	rfp_wake(w->cv, 1);
 	rfp_leave(w->cv, w->shared);
 	rfp_relock(w->m, w->ours);
 }

@@ -507,8 +507,15 @@ RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m)
 	listed = robust && !self->exiting;
 	if (listed)
 		rf_set_pending(self, (char *)&m->node + RF_PENDING_UNLOCK);
-	/* Intent: from here a death leaves owner|R, never a write. */
-	__atomic_fetch_or(&m->word, R, __ATOMIC_SEQ_CST);
+	/*
+	 * Intent: from here a death leaves owner|R, never a write, and a
+	 * release cut short is finished as a clean unlock.  Not for the
+	 * not-recoverable release: a death before its xchg must leave the
+	 * word owned by the dead thread, to be marked OWNER_DIED, never
+	 * clean.
+	 */
+	if (!nv)
+		__atomic_fetch_or(&m->word, R, __ATOMIC_SEQ_CST);
 	if (listed)
 		rf_dequeue(self, &m->node);
 	/* The release. */

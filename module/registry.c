@@ -482,7 +482,12 @@ long rf_ioctl_get_list(struct rf_list *arg)
 	t = rf_lookup(task);
 	if (t && arg->index < t->nslots) {
 		spin_lock(&t->lock);
-		if (t->slots[arg->index].width) {
+		if (t->slots[arg->index].width &&
+		    t->slots[arg->index].base &&
+		    arg->size < RF_LIST_SIZE_VER1) {
+			/* The caller could not see the base: a wrong answer. */
+			ret = -EOVERFLOW;
+		} else if (t->slots[arg->index].width) {
 			arg->head = t->slots[arg->index].head;
 			arg->base = t->slots[arg->index].base;
 			arg->width = t->slots[arg->index].width;

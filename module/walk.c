@@ -83,7 +83,7 @@ static int rf_peek(struct rf_walker *w, unsigned long uaddr,
 	void *kaddr;
 	int ret;
 
-	if (uaddr & (size - 1) || uaddr + size > w->mm->task_size)
+	if (uaddr & (size - 1) || uaddr > w->mm->task_size - size)
 		return -EFAULT;
 	ret = rf_page_get(w, uaddr);
 	if (ret)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include "p_tap.h"
 
@@ -379,6 +380,137 @@ static void test_cond(void)
 	munmap(s, 4096);
 }
 
+/*
+ * POSIX: a waiter that a cancellation unblocks must not consume a signal
+ * while other threads wait.  A and B wait for a token; one token and one
+ * signal come with A's cancellation: B must get the token.
+ */
+struct cancel_case {
+	pthread_mutex_t *m;
+	pthread_cond_t c;
+	int tokens;
+};
+
+static void cancel_unlock(void *arg)
+{
+	pthread_mutex_unlock(((struct cancel_case *)arg)->m);
+}
+
+static void *token_waiter(void *arg)
+{
+	struct cancel_case *cc = arg;
+
+	pthread_mutex_lock(cc->m);
+	pthread_cleanup_push(cancel_unlock, cc);
+	while (!cc->tokens)
+		pthread_cond_wait(&cc->c, cc->m);
+	cc->tokens--;
+	pthread_cleanup_pop(1);
+	return NULL;
+}
+
+static void cancel_cases(pthread_mutex_t *m, const char *kind)
+{
+	struct cancel_case cc = { .m = m, .c = PTHREAD_COND_INITIALIZER };
+	int round, lost = 0;
+
+	for (round = 0; round < 10; round++) {
+		struct timespec ts;
+		pthread_t a, b;
+
+		cc.tokens = 0;
+		pthread_create(&a, NULL, token_waiter, &cc);
+		usleep(20000);
+		pthread_create(&b, NULL, token_waiter, &cc);
+		usleep(20000);
+		pthread_mutex_lock(m);
+		cc.tokens = 1;
+		pthread_cond_signal(&cc.c);
+		pthread_cancel(a);
+		pthread_mutex_unlock(m);
+		pthread_join(a, NULL);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 2;
+		if (pthread_timedjoin_np(b, NULL, &ts) == ETIMEDOUT) {
+			pthread_mutex_lock(m);
+			lost += cc.tokens == 1;	/* a token left, B asleep */
+			cc.tokens = 1;
+			pthread_cond_broadcast(&cc.c);
+			pthread_mutex_unlock(m);
+			pthread_join(b, NULL);
+		}
+	}
+	P_CHECK(lost == 0, "%s: a cancelled cond waiter passes on the signal "
+		"(%d of 10 rounds left the other waiter asleep)", kind, lost);
+}
+
+static void test_cancel(void)
+{
+	pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER, m;
+
+	cancel_cases(&plain, "glibc mutex");
+	robust_init(&m, PTHREAD_PROCESS_PRIVATE, PTHREAD_MUTEX_NORMAL);
+	cancel_cases(&m, "preload mutex");
+	pthread_mutex_destroy(&m);
+}
+
+/*
+ * An owner that got EOWNERDEAD and unlocks without consistent() makes the
+ * mutex not recoverable, and a kill anywhere inside that unlock must not
+ * undo it: the next lock may see ENOTRECOVERABLE, or EOWNERDEAD if the
+ * unlock had not got that far, never a clean mutex.  The unlocker is
+ * single-stepped and killed after 0, 1, 2, ... instructions until one
+ * kill comes after its unlock returned.
+ */
+static void test_notrec_kill(void)
+{
+	struct shared *s = map_shared(NULL);
+	int k, st, r, clean = 0, done = 0;
+	pid_t p;
+
+	for (k = 0; k < 3000 && !done; k++) {
+		robust_init(&s->m, PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_NORMAL);
+		p = fork();
+		if (p == 0) {
+			pthread_mutex_lock(&s->m);
+			_exit(0);	/* dies holding it */
+		}
+		waitpid(p, &st, 0);
+		p = fork();
+		if (p == 0) {
+			if (pthread_mutex_lock(&s->m) != EOWNERDEAD)
+				_exit(3);
+			ptrace(PTRACE_TRACEME, 0, 0, 0);
+			raise(SIGSTOP);
+			pthread_mutex_unlock(&s->m);	/* not recoverable now */
+			raise(SIGSTOP);			/* unlock returned */
+			_exit(0);
+		}
+		waitpid(p, &st, 0);	/* its first SIGSTOP */
+		for (int i = 0; i <= k && WIFSTOPPED(st); i++) {
+			if (i && WSTOPSIG(st) == SIGSTOP) {
+				done = 1;	/* the unlock returned */
+				break;
+			}
+			ptrace(PTRACE_SINGLESTEP, p, 0, 0);
+			waitpid(p, &st, 0);
+		}
+		kill(p, SIGKILL);
+		waitpid(p, &st, 0);
+		alarm(60);
+		r = pthread_mutex_lock(&s->m);
+		alarm(120);
+		if (r == 0)
+			clean++;
+		if (r == 0 || r == EOWNERDEAD)
+			pthread_mutex_unlock(&s->m);
+		pthread_mutex_destroy(&s->m);
+	}
+	P_CHECK(done && clean == 0, "not recoverable: killed after each of "
+		"%d instructions of the unlock, the mutex was never left clean "
+		"(%d times it was)", k, clean);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "probe"))
@@ -388,5 +520,7 @@ int main(int argc, char **argv)
 	test_pshared();
 	test_mark("/proc/self/exe");
 	test_cond();
+	test_cancel();
+	test_notrec_kill();
 	return p_failed;
 }

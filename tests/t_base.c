@@ -256,7 +256,8 @@ TEST(bad_bases_refused)
 	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_SET_LIST, &a));
 	a = good; a.head = base + GIB4 - 8;	/* runs past the guest */
 	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_SET_LIST, &a));
-	a = good; a.base = 0x7fffffff0000ULL;	/* guest past user space */
+	/* A guest past user space (4- or 5-level paging). */
+	a = good; a.base = 0x00ffffff00000000ULL;
 	a.head = a.base + HEAD;
 	EXPECT_EQ(-EINVAL, rf_ioc(fd, RF_IOC_SET_LIST, &a));
 	a = good; a.base = -4096ULL; a.head = 0x10000;	/* wraps round */
@@ -282,6 +283,9 @@ TEST(bad_bases_refused)
 		EXPECT_EQ(0, rf_list_get_base(0, 0, &b));
 		EXPECT_EQ(base, b);
 	}
+	/* A caller that cannot see the base is not told a wrong list. */
+	a = (struct rf_list){ .size = RF_LIST_SIZE_VER0, .index = 0 };
+	EXPECT_EQ(-EOVERFLOW, rf_ioc(fd, RF_IOC_GET_LIST, &a));
 	/* A caller that predates the base (32-byte struct): base 0. */
 	{
 		void *low = tl_map(4096, 1);
