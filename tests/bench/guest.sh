@@ -9,6 +9,7 @@
 # alternates with loaded ones (loaded, unloaded, loaded, ...) so that drift
 # hits both alike, and the module is loaded again at the end.
 b=/rf/bench
+pre=/rf/lib/librobustfutex-pthread.so
 quick= clock=wall mode=qemu-tcg
 rounds=8 runs=3
 for a in "$@"; do
@@ -17,7 +18,7 @@ for a in "$@"; do
 	*)		echo "guest.sh: unknown option $a" >&2; exit 2 ;;
 	esac
 done
-steps=$((10 + 2 * rounds))
+steps=$((14 + 2 * rounds))
 n=0
 
 step() {
@@ -57,6 +58,33 @@ run() {
 
 step "compare: mainline vs rf, owner-death scenarios"
 run $b/compare
+# Bug 14485 in an unmodified pthread program (tests/p_unlock_race.c): the
+# same binary with glibc's robust mutex, then with the preload's.  It says
+# "# glibc|preload: N bytes of reused memory changed by the exit (word X ->
+# Y)" and checks what it was told to expect (its exit status: "check").
+step "compare: bug 14485 in an unmodified pthread binary, without and with the preload"
+unlock_race_binary() {
+	impl=$1 expect=$2
+	shift 2
+	out=$("$@" /rf/ptests/p_unlock_race $expect 2>&1)
+	st=$?
+	echo "$out" | sed 's/^/#   /' >&2
+	set -- $(echo "$out" | sed -n \
+		's/^# [a-z]*: \([0-9]*\) bytes of reused memory changed by the exit (word \([^ ]*\) -> \([^)]*\)).*/\1 \2 \3/p')
+	if [ $# -ne 3 ]; then
+		echo "# guest: FAILED: p_unlock_race ($impl) printed no result" >&2
+		rc=1
+		return
+	fi
+	printf '{"scenario":"unlock_race_binary","impl":"%s","variant":"p_unlock_race","binary":"/rf/ptests/p_unlock_race","preload":"%s","region_bytes":256,"bytes_changed":%s,"word_before":"%s","word_after":"%s","check":"%s"}\n' \
+		"$impl" "$([ "$impl" = rf ] && echo "$pre")" "$1" "$2" "$3" \
+		"$([ $st -eq 0 ] && echo ok || echo "failed ($st)")"
+	# Without the preload, what glibc does is the finding, not a failure.
+	[ $st -eq 0 ] || [ "$impl" = mainline ] ||
+		{ echo "# guest: FAILED: p_unlock_race with the preload" >&2; rc=1; }
+}
+unlock_race_binary mainline changed
+unlock_race_binary rf unchanged env LD_PRELOAD=$pre
 step "compare: i386 guests under stock vs patched QEMU linux-user"
 if [ -e /rf/qemu/qemu-test.sh ]; then
 	run sh /rf/qemu/qemu-test.sh demo
@@ -69,6 +97,14 @@ step "contended, threads"
 run $b/rfbench $quick contended
 step "pshared, processes"
 run $b/rfbench $quick pshared
+# The same benches, glibc's robust mutex under the preload: the preload's
+# intent-protocol mutex behind pthread_mutex_* (rfbench checks its mark).
+step "uncontended lock+unlock, robust pthread mutex under the preload"
+run env LD_PRELOAD=$pre $b/rfbench $quick --only glibc-robust --as preload uncontended
+step "contended, threads, under the preload"
+run env LD_PRELOAD=$pre $b/rfbench $quick --only glibc-robust --as preload contended
+step "pshared, processes, under the preload"
+run env LD_PRELOAD=$pre $b/rfbench $quick --only glibc-robust --as preload pshared
 step "recovery latency"
 run $b/rfbench $quick --clock $clock recovery
 step "exit cost vs locks held"

@@ -20,6 +20,9 @@ import subprocess
 import sys
 
 IMPLS = ("rf", "glibc-robust", "glibc-normal")
+# A robust pthread mutex under LD_PRELOAD=librobustfutex-pthread.so: rfbench
+# --only glibc-robust --as preload, a run of its own (not interleaved).
+PRELOAD = "preload"
 
 # Goals: "le": the ratio must not exceed the bound (times: lower is
 # better); "ge": must reach it.  Uncontended from issue 12 (rf needs three
@@ -258,6 +261,15 @@ def exitrate_row(lines, clock):
                 " rate is exits per 10^9 guest instructions" if clock == "icount" else ""))
 
 
+def preload_checks(med):
+    """The preload's ratios, where it ran: against glibc robust and rf.
+    Its runs were not interleaved with theirs: no paired ratios."""
+    if med.get(PRELOAD) is None:
+        return []
+    return [("preload/glibc-robust", None, ratio(med[PRELOAD], med["glibc-robust"]), None),
+            ("preload/rf", None, ratio(med[PRELOAD], med["rf"]), None)]
+
+
 def perf_rows(lines):
     """Each row: name, unit, values per impl, ratios, goals."""
     rows = []
@@ -269,21 +281,23 @@ def perf_rows(lines):
 
     for env in ("vm", "host-native"):
         for threads in (1, 2):
-            ds = {i: unc_line(lines, env, threads, i) for i in IMPLS + FLOORS}
+            ds = {i: unc_line(lines, env, threads, i)
+                  for i in IMPLS + FLOORS + (PRELOAD,)}
             if not any(ds[i] for i in IMPLS):
                 continue
-            med = {i: stat(ds[i], "ns_per_pair")[0] for i in IMPLS + FLOORS}
+            med = {i: stat(ds[i], "ns_per_pair")[0] for i in ds}
             runs = {i: (ds[i] or {}).get("ns_per_pair", {}).get("runs")
-                    for i in IMPLS + FLOORS}
+                    for i in ds}
             note = ""
             if ds["rf"] and ds["rf"].get("note"):
                 note = ds["rf"]["note"]
+            shown = IMPLS + ((PRELOAD,) if ds[PRELOAD] else ())
             rows.append(dict(
                 name="uncontended lock+unlock (%s, %s)"
                      % (env, "1 thread" if threads == 1 else "2 threads, 1 idle"),
                 unit="ns/pair",
-                values={i: med[i] for i in IMPLS},
-                spread={i: (ds[i] or {}).get("ns_per_pair") for i in IMPLS},
+                values={i: med[i] for i in shown},
+                spread={i: (ds[i] or {}).get("ns_per_pair") for i in shown},
                 checks=[("vs glibc-robust", "uncontended_vs_robust",
                          ratio(med["rf"], med["glibc-robust"]),
                          paired_ratios(runs["rf"], runs["glibc-robust"])),
@@ -292,7 +306,8 @@ def perf_rows(lines):
                          paired_ratios(runs["rf"], runs["atomics-cas-or-xchg"])),
                         ("vs glibc-normal", None,
                          ratio(med["rf"], med["glibc-normal"]),
-                         paired_ratios(runs["rf"], runs["glibc-normal"]))],
+                         paired_ratios(runs["rf"], runs["glibc-normal"]))] +
+                       preload_checks(med),
                 note=note))
     ic = {i: one(lines, bench="icount", impl=i) for i in IMPLS}
     if any(ic.values()):
@@ -308,21 +323,24 @@ def perf_rows(lines):
         counts = sorted({d[unit] for d in by(lines, bench=bench)})
         for n in counts:
             ds = {i: one(lines, bench=bench, impl=i, **{unit: n})
-                  for i in IMPLS}
-            med = {i: stat(ds[i], "ops_per_s")[0] for i in IMPLS}
+                  for i in IMPLS + (PRELOAD,)}
+            if not ds[PRELOAD]:
+                del ds[PRELOAD]
+            med = {i: stat(ds[i], "ops_per_s")[0] for i in ds}
             runs = {i: (ds[i] or {}).get("ops_per_s", {}).get("runs")
-                    for i in IMPLS}
-            bad = [i for i in IMPLS if ds[i] and ds[i].get("exclusion") != "ok"]
+                    for i in ds}
+            bad = [i for i in ds if ds[i] and ds[i].get("exclusion") != "ok"]
             rows.append(dict(
                 name="%s, %d %s" % (bench, n, what if n == 1 else unit),
                 unit="ops/s", values=med,
-                spread={i: (ds[i] or {}).get("ops_per_s") for i in IMPLS},
+                spread={i: (ds[i] or {}).get("ops_per_s") for i in ds},
                 checks=[("vs glibc-robust", "throughput_vs_robust",
                          ratio(med["rf"], med["glibc-robust"]),
                          paired_ratios(runs["rf"], runs["glibc-robust"])),
                         ("vs glibc-normal", None,
                          ratio(med["rf"], med["glibc-normal"]),
-                         paired_ratios(runs["rf"], runs["glibc-normal"]))],
+                         paired_ratios(runs["rf"], runs["glibc-normal"]))] +
+                       preload_checks(med),
                 note="MUTUAL EXCLUSION VIOLATED: " + ",".join(bad) if bad else ""))
     for clock in ("wall", "icount"):
         rec = {i: next((d for d in reversed(by(lines, bench="recovery", impl=i))
@@ -353,20 +371,23 @@ def perf_rows(lines):
 
 def perf_table(rows):
     t = Table(["measurement", "unit", "rf", "glibc-robust", "glibc-normal",
-               "ratio", "goal", "result"])
+               PRELOAD, "ratio", "goal", "result"])
     notes = []
     for r in rows:
         v = r["values"]
         if r.get("cells"):
-            cells = list(r["cells"])
+            cells = list(r["cells"]) + [""]
         elif "loaded" in v:
-            cells = ["loaded " + fmt(v["loaded"]), "unloaded " + fmt(v["unloaded"]), ""]
+            cells = ["loaded " + fmt(v["loaded"]), "unloaded " + fmt(v["unloaded"]), "", ""]
             for k, m in enumerate(("loaded", "unloaded")):
                 cells[k] += " [%s..%s]" % (fmt(r["spread"][m]["min"]),
                                            fmt(r["spread"][m]["max"]))
         else:
             cells = []
-            for i in IMPLS:
+            for i in IMPLS + (PRELOAD,):
+                if i == PRELOAD and i not in v:
+                    cells.append("")
+                    continue
                 s = r["spread"].get(i)
                 c = fmt(v.get(i))
                 if s and v.get(i) is not None:
@@ -376,7 +397,7 @@ def perf_table(rows):
         for label, goal, rt, paired in r["checks"]:
             res = judge(goal, rt, paired) if goal else ""
             t.add(r["name"] if first else "", r["unit"] if first else "",
-                  *(cells if first else ["", "", ""]),
+                  *(cells if first else [""] * len(cells)),
                   ("rf %s %.2f" % (label, rt)) if rt is not None and label.startswith("vs")
                   else ("%s %.2f" % (label, rt) if rt is not None else "n/a"),
                   goal_text(goal) if goal else "", res)
@@ -465,6 +486,8 @@ def case_of(d):
     if s == "list32":
         return ("one 32-bit list via x86's int 0x80 compat entry"
                 if "int 0x80" in v else "one 32-bit list, 1 lock held")
+    if s == "unlock_race_binary":
+        return "same binary; rf column: LD_PRELOAD=librobustfutex-pthread.so"
     if s == "qemu_user":
         return ("a waiter blocked on the lock" if v == "waiter" else
                 "3000 held (rf: list_limit raised to 4096)")
@@ -496,6 +519,11 @@ def observed(d):
     if s in ("list32", "two_lists"):
         return "register: %s; recovered %d of %d%s" % (
             d["register_returned"], d["recovered"], d["held"], setup)
+    if s == "unlock_race_binary":
+        return "%s: %d of %d bytes changed (word %s -> %s)%s" % (
+            "preload" if d.get("preload") else "glibc", d["bytes_changed"],
+            d["region_bytes"], d["word_before"], d["word_after"],
+            "" if d.get("check") == "ok" else " [its check %s]" % d.get("check"))
     if s == "qemu_user":
         who = "%s qemu-i386" % d["emulator"]
         if d["variant"] != "waiter":
@@ -514,6 +542,7 @@ def observed(d):
 
 SCENARIO_TITLES = {
     "unlock_race": "unlock race, bug 14485: memory reused after a completed unlock",
+    "unlock_race_binary": "bug 14485 in an unmodified pthread binary (tests/p_unlock_race.c)",
     "lost_wakeup": "owner killed between release and wake, a waiter asleep",
     "many_locks": "owner dies holding 3000 locks (mainline stops at 2048)",
     "list32": "a 32-bit list registered by a 64-bit process",
@@ -527,6 +556,11 @@ CORRECTNESS_NOTES = (
     "unlock race: the child locked and unlocked (completed), left list_op_pending",
     "  naming the mutex, the memory was then refilled and the futex word made to",
     "  hold its TID; bytes counted over the 256-byte region around the mutex.",
+    "unmodified binary: build/ptests/p_unlock_race, a plain pthread program (robust,",
+    "  process-shared pthread_mutex_t; no librobustfutex linked), run twice: as it",
+    "  is, and with LD_PRELOAD=librobustfutex-pthread.so.  Its parent single-steps",
+    "  the child (ptrace) through pthread_mutex_unlock() until the word is released,",
+    "  refills the 256 bytes around the mutex with the owner's old word, SIGKILLs it.",
     "lost wakeup: the waiter's blocked time runs from kill() to its lock returning",
     "  (cap %d ms).  rf's \"dequeued, not released\" is an unlock cut short: the"
     % 5000,
@@ -551,6 +585,10 @@ def correctness(lines):
             order.append(key)
             cells[key] = {}
         cells[key][d["impl"]] = d
+    # Scenarios in SCENARIO_TITLES' order (the unmodified binary's row,
+    # run after compare, beside compare's unlock race); cases as they came.
+    known = list(SCENARIO_TITLES)
+    order.sort(key=lambda k: known.index(k[0]) if k[0] in known else len(known))
     t = Table(["scenario / case", "mainline (glibc robust, set_robust_list)",
                "robustfutex (rf)"])
     out, last = [], None
@@ -579,7 +617,8 @@ def charts(lines, outdir):
     os.makedirs(data, exist_ok=True)
     made, script = [], ["set terminal pngcairo size 960,600 font 'sans,11'",
                         "set grid", "set key top right"]
-    colors = {"rf": "#d62728", "glibc-robust": "#1f77b4", "glibc-normal": "#7f7f7f"}
+    colors = {"rf": "#d62728", "glibc-robust": "#1f77b4", "glibc-normal": "#7f7f7f",
+              PRELOAD: "#2ca02c"}
 
     # Throughput vs threads (and processes).
     if by(lines, bench="contended"):
@@ -590,7 +629,7 @@ def charts(lines, outdir):
         for bench, unit, label in (("contended", "threads", "threads (one process)"),
                                    ("pshared", "processes", "processes (memfd mapping)")):
             plots = []
-            for i in IMPLS:
+            for i in IMPLS + ((PRELOAD,) if by(lines, bench=bench, impl=PRELOAD) else ()):
                 path = os.path.join(data, "%s-%s.dat" % (bench, i))
                 with open(path, "w") as f:
                     for d in sorted(by(lines, bench=bench, impl=i), key=lambda d: d[unit]):
@@ -715,9 +754,13 @@ def main():
                "set_robust_list, futex) on the same kernel;")
     txt.append("floor = glibc's normal mutex.  rf = rf_mutex "
                "(librobustfutex + the robustfutex module).")
+    txt.append("preload = a robust pthread_mutex_t under "
+               "LD_PRELOAD=librobustfutex-pthread.so (rfbench's")
+    txt.append("glibc-robust code, unchanged; run after the others, not "
+               "interleaved with them).")
     txt.append("")
-    txt.append("Performance (median of the runs, [min..max]; ratio = rf / other,")
-    txt.append("from the medians; \"within noise\" = the goal lies inside the")
+    txt.append("Performance (median of the runs, [min..max]; ratio = rf / other or as")
+    txt.append("named, from the medians; \"within noise\" = the goal lies inside the")
     txt.append("interquartile range of run-by-run paired ratios)")
     txt.append("")
     txt.append(machine)

@@ -25,6 +25,13 @@
  *   exitcost                kill -> waitpid of a process holding N locks
  *   pairs --impl NAME       one timed-less loop of pairs, for callgrind
  *
+ * --only NAME [--as LABEL] runs uncontended, contended and pshared with
+ * one implementation (and no floors), its results labelled LABEL: with
+ * LD_PRELOAD=librobustfutex-pthread.so, "--only glibc-robust --as preload"
+ * times the preload's mutex behind glibc's API.  A glibc-robust mutex that
+ * init made the preload's (RFK_MARK in __kind) must be labelled "preload",
+ * and one labelled "preload" must be the preload's: no run is mislabelled.
+ *
  * Every result is one JSON object on one line of stdout; progress goes
  * to stderr.  Iteration counts are fixed (scaled down by --quick or set
  * by --iters), each measurement is repeated (--runs, default 7) after a
@@ -60,9 +67,7 @@
 #include "../rf_test.h"
 #include "robustfutex.h"
 
-#ifdef RFBENCH_NATIVE
 #include "rf_internal.h"
-#endif
 
 #define MAX_RUNS	64
 #define MAX_THREADS	8
@@ -84,7 +89,15 @@ static struct {
 	long iters;		/* 0: the subcommand's default */
 	int impl;		/* pairs: which one */
 	int idle;		/* forkreg: idle processes (default 2000) */
-} opt = { .runs = 7, .impl = -1, .clock = "wall" };
+	int only;		/* --only: the one implementation, or -1 */
+	const char *as;		/* --as: its label in the results */
+} opt = { .runs = 7, .impl = -1, .clock = "wall", .only = -1 };
+
+/* Whether implementation (or floor) @i runs: all of them, or --only's. */
+static bool selected(int i)
+{
+	return opt.only < 0 || i == opt.only;
+}
 
 /* ---- time, statistics, output ---- */
 
@@ -228,10 +241,39 @@ static inline int mutex_lock(void *m, enum impl impl)
 	return impl == IMPL_RF ? rf_mutex_lock(m) : pthread_mutex_lock(m);
 }
 
+/*
+ * Under LD_PRELOAD=librobustfutex-pthread.so, pthread_mutex_init with a
+ * robust attribute makes the preload's mutex (its mark in glibc's __kind):
+ * then its results are the preload's, and must say so.
+ */
+static bool preload_made(struct bm *b)
+{
+	return b->impl != IMPL_RF && rfk_marked((uint32_t)b->pt.__data.__kind);
+}
+
+static void check_label(struct bm *b)
+{
+	bool as_preload = opt.as && !strcmp(opt.as, "preload");
+
+	if (b->impl == IMPL_RF || b->impl != opt.only)
+		as_preload = false;
+	if (preload_made(b) && !as_preload)
+		die("a pthread mutex is the preload's (LD_PRELOAD): "
+		    "run with --only glibc-robust --as preload", EINVAL);
+	if (as_preload && !preload_made(b))
+		die("--as preload, but pthread_mutex_init made glibc's mutex "
+		    "(no LD_PRELOAD=librobustfutex-pthread.so?)", EINVAL);
+}
+
 static int bm_init(struct bm *b, enum impl impl, bool pshared)
 {
+	int err;
+
 	b->impl = impl;
-	return mutex_init(b, impl, pshared);
+	err = mutex_init(b, impl, pshared);
+	if (!err)
+		check_label(b);
+	return err;
 }
 
 static inline int bm_lock(struct bm *b)
@@ -355,6 +397,17 @@ static const char *const unc_names[NR_UNC] = {
 	[FLOOR_CAS_OR_XCHG]	= "atomics-cas-or-xchg",
 };
 
+/* The label of @i in the results: its name, or --as for --only's. */
+static const char *unc_name(int i)
+{
+	return opt.as && i == opt.only ? opt.as : unc_names[i];
+}
+
+static const char *impl_name(enum impl i)
+{
+	return unc_name(i);
+}
+
 static const char *env_name(void)
 {
 #ifdef RFBENCH_NATIVE
@@ -422,8 +475,10 @@ static void uncontended_variant(struct bm *m, bool *ok, long n, int threads)
 		}
 	}
 	for (i = 0; i < NR_UNC; i++) {
+		if (!selected(i))
+			continue;
 		j_begin("uncontended");
-		j_str("impl", unc_names[i]);
+		j_str("impl", unc_name(i));
 		j_str("env", env_name());
 		j_int("threads", threads);
 #ifdef RFBENCH_NATIVE
@@ -453,6 +508,10 @@ static void bench_uncontended(void)
 	for (i = 0; i < NR_UNC; i++) {
 		int err = 0;
 
+		if (!selected(i)) {
+			ok[i] = false;
+			continue;
+		}
 		if (i >= NR_IMPLS) {
 			memset(&m[i], 0, sizeof(m[i]));
 			ok[i] = true;
@@ -462,7 +521,7 @@ static void bench_uncontended(void)
 		/* Registration happens on the first lock. */
 		ok[i] = !err && !pairs(&m[i], 1);
 		if (!ok[i])
-			progress("uncontended %s: n/a (%s)", unc_names[i],
+			progress("uncontended %s: n/a (%s)", unc_name(i),
 				 strerror(err ?: ENODEV));
 	}
 	/* Single-threaded first: a process never becomes so again. */
@@ -589,7 +648,7 @@ static void emit_throughput(const char *bench, enum impl i, const char *unit,
 			    int n, long ops, const double *runs, int errors)
 {
 	j_begin(bench);
-	j_str("impl", impl_names[i]);
+	j_str("impl", impl_name(i));
 	j_int(unit, n);
 	j_int("ops", ops);
 	j_int("cs_writes", CS_WRITES);
@@ -609,22 +668,28 @@ static void bench_contended(void)
 	int i, r;
 
 	for (i = 0; i < NR_IMPLS; i++)
-		if (bm_init(&s[i].m, i, false))
+		if (selected(i) && bm_init(&s[i].m, i, false))
 			die("contended: init", ENODEV);
 	for (t = 0; t < sizeof(nthreads) / sizeof(*nthreads); t++) {
 		progress("contended: %d threads, %d runs of %ld ops",
 			 nthreads[t], opt.runs, total);
 		for (i = 0; i < NR_IMPLS; i++) {	/* warm-up */
+			if (!selected(i))
+				continue;
 			s[i].errors = 0;
 			contended_run(&s[i], nthreads[t], total / 10);
 		}
 		for (r = 0; r < opt.runs; r++)
 			for (i = 0; i < NR_IMPLS; i++)
-				ops[i][r] = contended_run(&s[i], nthreads[t],
-							  total);
+				if (selected(i))
+					ops[i][r] = contended_run(&s[i],
+								  nthreads[t],
+								  total);
 		for (i = 0; i < NR_IMPLS; i++)
-			emit_throughput("contended", i, "threads", nthreads[t],
-					total, ops[i], s[i].errors);
+			if (selected(i))
+				emit_throughput("contended", i, "threads",
+						nthreads[t], total, ops[i],
+						s[i].errors);
 	}
 }
 
@@ -690,6 +755,8 @@ static void bench_pshared(void)
 	for (i = 0; i < NR_IMPLS; i++) {
 		struct shared_data *s;
 
+		if (!selected(i))
+			continue;
 		mfd[i] = memfd_create("rfbench", MFD_CLOEXEC);
 		if (mfd[i] < 0 || ftruncate(mfd[i], sizeof(*s)))
 			die("memfd", errno);
@@ -703,16 +770,21 @@ static void bench_pshared(void)
 		progress("pshared: %d processes, %d runs of %ld ops",
 			 nprocs[p], opt.runs, total);
 		for (i = 0; i < NR_IMPLS; i++)
-			pshared_run(mfd[i], nprocs[p], total / 10);
+			if (selected(i))
+				pshared_run(mfd[i], nprocs[p], total / 10);
 		for (r = 0; r < opt.runs; r++)
 			for (i = 0; i < NR_IMPLS; i++)
-				ops[i][r] = pshared_run(mfd[i], nprocs[p],
-							total);
+				if (selected(i))
+					ops[i][r] = pshared_run(mfd[i],
+								nprocs[p],
+								total);
 		for (i = 0; i < NR_IMPLS; i++) {
-			struct shared_data *s = mmap(NULL, sizeof(*s),
-						     PROT_READ, MAP_SHARED,
-						     mfd[i], 0);
+			struct shared_data *s;
 
+			if (!selected(i))
+				continue;
+			s = mmap(NULL, sizeof(*s), PROT_READ, MAP_SHARED,
+				 mfd[i], 0);
 			errors[i] = s == MAP_FAILED ? 1 : s->errors;
 			emit_throughput("pshared", i, "processes", nprocs[p],
 					total, ops[i], errors[i]);
@@ -1381,6 +1453,7 @@ static void usage(void)
 		"usage: rfbench [--quick] [--runs N] [--iters N] [--native] [--pin]\n"
 		"               [--clock wall|icount]\n"
 		"               [--impl rf|glibc-robust|glibc-normal]\n"
+		"               [--only rf|glibc-robust|glibc-normal [--as LABEL]]\n"
 		"               [--idle N]\n"
 		"               uncontended|contended|pshared|recovery|exitrate|exitcost|\n"
 		"               reap|forkreg|pairs\n");
@@ -1430,13 +1503,27 @@ int main(int argc, char **argv)
 					break;
 			if (opt.impl < 0)
 				usage();
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			i++;
+			for (opt.only = NR_IMPLS - 1; opt.only >= 0; opt.only--)
+				if (!strcmp(argv[i], impl_names[opt.only]))
+					break;
+			if (opt.only < 0)
+				usage();
+		} else if (!strcmp(argv[i], "--as") && i + 1 < argc) {
+			opt.as = argv[++i];
 		} else if (argv[i][0] != '-' && !cmd) {
 			cmd = argv[i];
 		} else {
 			usage();
 		}
 	}
-	if (!cmd || opt.runs < 1 || opt.runs > MAX_RUNS || opt.iters < 0)
+	if (!cmd || opt.runs < 1 || opt.runs > MAX_RUNS || opt.iters < 0 ||
+	    (opt.as && opt.only < 0))
+		usage();
+	/* One implementation alone: the benches that time them side by side. */
+	if (opt.only >= 0 && strcmp(cmd, "uncontended") &&
+	    strcmp(cmd, "contended") && strcmp(cmd, "pshared"))
 		usage();
 	/* The library's one-line warning would say what n/a already says. */
 	setenv("RF_QUIET", "1", 0);
