@@ -72,8 +72,13 @@ struct rf_tls {
 	bool exiting;		/* past the key destructor: no list any more */
 };
 
-/* All zero at thread start: not registered, no owner ID yet. */
-static __thread struct rf_tls rf_self;
+/*
+ * All zero at thread start: not registered, no owner ID yet.  Initial-exec:
+ * no __tls_get_addr() call per lock in the shared libraries (the preload
+ * is loaded at startup; a dlopen()ed copy takes its few bytes from the
+ * static TLS that glibc keeps spare for such libraries).
+ */
+static __thread struct rf_tls rf_self __attribute__((tls_model("initial-exec")));
 static pthread_once_t rf_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rf_key;
 static int rf_key_err;
