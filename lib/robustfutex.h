@@ -210,7 +210,9 @@ int rf_owner_id(void);
  * the pthread preload's mutexes (glibc's pthread_mutex_t): the futex word,
  * the recursion count, owner-written flags, then the kind at glibc's
  * __kind (offset 16, or 12 in 32-bit builds), then the list node (two
- * pointers, used only by the owner's process).  The futex word:
+ * pointers, used only by the owner's process).  So the two builds' layouts
+ * differ: a 32- and a 64-bit process cannot share one rf_mutex_t (the
+ * 64-bit side gets EINVAL; before the preload they could).  The futex word:
  *	bit 31		RF_FUTEX_WAITERS
  *	bit 30		RF_FUTEX_OWNER_DIED
  *	bit 29		RF_RELEASING (an unlock is in progress)
