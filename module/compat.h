@@ -6,6 +6,11 @@
 #include <linux/version.h>
 #include <linux/sched.h>
 
+/* The oldest kernel the module is built and tested on: Debian 12's. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "robustfutex needs Linux 6.1 or later"
+#endif
+
 /*
  * sched_process_exit gained a group_dead argument in 6.16 (and moved before
  * exit_mm()).  The probe only needs the task.
@@ -62,6 +67,39 @@ static inline void rf_tracepoint_sync(void)
 {
 	tracepoint_synchronize_unregister();
 }
+
+/*
+ * Whether @task may be read by a same-user tracer: ptrace's "dumpable"
+ * test.  It lived in the mm's flags until 7.2, which moved it to the
+ * task's exec_state (no accessor exported; the struct is in a header and
+ * freed after an RCU grace period).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+#include <linux/sched/exec_state.h>
+static inline bool rf_task_dumpable(struct task_struct *task)
+{
+	const struct task_exec_state *es;
+	bool ret;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ret = es && READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER;
+	rcu_read_unlock();
+	return ret;
+}
+#else
+#include <linux/sched/coredump.h>
+#include <linux/sched/task.h>
+static inline bool rf_task_dumpable(struct task_struct *task)
+{
+	bool ret;
+
+	task_lock(task);
+	ret = task->mm && get_dumpable(task->mm) == SUID_DUMP_USER;
+	task_unlock(task);
+	return ret;
+}
+#endif
 
 #endif /* _RF_COMPAT_H */
 

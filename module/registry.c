@@ -34,7 +34,6 @@
 #include <linux/sched/signal.h>
 #include <linux/cred.h>
 #include <linux/capability.h>
-#include <linux/sched/coredump.h>
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
 #include <linux/uaccess.h>
@@ -445,9 +444,7 @@ static bool rf_may_read(struct task_struct *task)
 	if (same_thread_group(task, current))
 		return true;
 	/* As ptrace: a non-dumpable target needs the capability in init. */
-	task_lock(task);
-	dumpable = task->mm && get_dumpable(task->mm) == SUID_DUMP_USER;
-	task_unlock(task);
+	dumpable = rf_task_dumpable(task);
 	tcred = get_task_cred(task);
 	ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	put_cred(tcred);
