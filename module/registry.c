@@ -152,6 +152,14 @@ static void rf_twork_fn(struct callback_head *cb)
 {
 	struct rf_thread *t = container_of(cb, struct rf_thread, twork);
 
+	/*
+	 * The thread runs no more user code under this owner ID: waiters
+	 * on its words may recover them from now on, walk or no walk.
+	 * Here, not in the probe: these take t->lock and bucket locks,
+	 * which sleep on PREEMPT_RT.
+	 */
+	rf_wake_owner_waiters(t);
+	rf_pass_wake(t);
 	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
 	if (t->mm_held) {
 		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
@@ -166,6 +174,16 @@ static void rf_twork_fn(struct callback_head *cb)
 	rf_thread_release(t);
 }
 
+/*
+ * The exit and exec probes.  Tracepoint probes run with preemption
+ * disabled (before 7.0; under SRCU after), so nothing here may sleep,
+ * and on PREEMPT_RT every spinlock_t sleeps: this takes no lock at all.
+ * Everything else (waking the owner's waiters, the walk) is the
+ * task_work's, which runs in the same thread in process context.
+ * Waiters that ask meanwhile find the owner PF_EXITING (exit), or its
+ * walk queued (exec), and a waiter already asleep on its owner is woken
+ * by the task_work.
+ */
 static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode)
 {
 	struct rf_thread *t;
@@ -174,15 +192,7 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	if (!atomic_read(&rf_nthreads))
 		return;
 	t = rf_lookup(p);
-	if (!t)
-		return;
-	/*
-	 * The thread runs no more user code under this owner ID: waiters
-	 * on its words may recover them from now on, walk or no walk.
-	 */
-	rf_wake_owner_waiters(t);
-	rf_pass_wake(t);
-	if (t->walk_queued)
+	if (!t || t->walk_queued)
 		return;
 	t->walk_queued = true;
 	/*

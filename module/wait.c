@@ -274,7 +274,8 @@ void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
  * @t exits or execs (or unregisters): its owner ID names no live thread
  * from now on.  Wake everyone asleep on a word it owns, so each can ask
  * for recovery, whether or not the exit walk can read the list that
- * names the word.  Atomic context (the exit probe) is fine.
+ * names the word.  Process context: t->lock sleeps on PREEMPT_RT, so
+ * the exit and exec probes leave this to their task_work.
  */
 void rf_wake_owner_waiters(struct rf_thread *t)
 {
@@ -331,9 +332,9 @@ static int rf_recover_locked(u32 __user *uaddr, u32 val, u32 flags)
  * owning it, returned with its lock held and a reference, or NULL if the
  * owner is dead: no registration has the ID, or it exited or exec'ed, or
  * it is exiting (PF_EXITING: it runs no user code again).  The last one
- * matters because the exit probe comes after exit_mm() has told
- * pthread_join() that the thread is gone.  While !t->dead the probe has
- * not run, so t->task is still there.
+ * matters because the exit task_work comes after exit_mm() has told
+ * pthread_join() that the thread is gone.  While !t->dead the task_work
+ * (which runs in t->task itself) has not run, so t->task is still there.
  */
 static struct rf_thread *rf_owner_lock_live(u32 val)
 {

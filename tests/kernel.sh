@@ -33,6 +33,7 @@ unpack() {
 case "$name" in
 6.1)	krel=$(debian_release linux-headers-amd64) ;;
 6.12)	krel=$(debian_release linux-headers-6.12-amd64) ;;
+6.1-rt)	krel=$(debian_release linux-headers-rt-amd64) ;;
 debug)
 	kdir=$("$here/build-debug-kernel.sh" | tail -n 1)
 	echo "KREL=$(cat "$kdir/kernelrelease")"
