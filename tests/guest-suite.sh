@@ -1,19 +1,34 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM: every test program, 64-bit then 32-bit, the rfctl
-# script, the pthread preload's scripts and the QEMU linux-user checks,
-# then glibc's tests if built; TAP to stdout.  A program that crashes or
-# times out counts as one failed test.
-for t in /rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh \
-	/rf/bin/preload-test.sh /rf/bin/preload-apps.sh /rf/qemu/qemu-test.sh; do
+# script and the pthread preload's tests; with the full suite also the
+# LMDB/tdb tortures, the QEMU linux-user checks and glibc's own tests (if
+# built).  TAP to stdout.  A program that crashes or times out counts as
+# one failed test.
+#
+# The suite is named by /rf/.suite (vm-run --suite): "core" (the default)
+# or "full".  tests/run-all gives the full suite to the kernels where the
+# slow parts add information, and the core to the rest.
+suite=$(cat /rf/.suite 2>/dev/null || echo core)
+echo "# suite: $suite"
+progs="/rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh /rf/bin/preload-test.sh"
+[ "$suite" = full ] && progs="$progs /rf/bin/preload-apps.sh /rf/qemu/qemu-test.sh"
+for t in $progs; do
 	[ -e "$t" ] || continue
 	echo "# === $t"
+	s=$(cut -d' ' -f1 /proc/uptime)
 	case "$t" in
 	*.sh) timeout 300 sh "$t" ;;
 	*) timeout 300 "$t" ;;
 	esac
 	rc=$?
 	[ $rc -ge 124 ] && echo "not ok - $t died (exit $rc)"
+	echo "# time $t: $(awk -v s="$s" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 done
 # glibc's own tests, plain and with the preload (make glibc-tests).
-[ -e /rf/glibc/run.sh ] && sh /rf/glibc/run.sh
+if [ "$suite" = full ] && [ -e /rf/glibc/run.sh ]; then
+	s=$(cut -d' ' -f1 /proc/uptime)
+	sh /rf/glibc/run.sh
+	echo "# time glibc: $(awk -v s="$s" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
+fi
 exit 0
