@@ -13,6 +13,13 @@
 
 static int p_failed;
 
+/*
+ * Seconds a wait that must end may take: only a hang takes that long, on
+ * the slowest machine the suite runs on (TCG, a debug kernel).  No check
+ * judges how fast a thing came; a wait for one costs nothing when it comes.
+ */
+#define HANG_S	20
+
 /* Each line says which implementation ran: the same binary runs twice. */
 static inline const char *p_tag(void)
 {

@@ -15,6 +15,46 @@
 #include <time.h>
 #include <linux/robustfutex.h>
 
+/*
+ * Deadlines.  The suite also runs on slow machines (2 CPUs, QEMU TCG
+ * without KVM, a KASAN+lockdep kernel, soon PREEMPT_RT), so no test judges
+ * how fast something happens against a fixed time.  A test proves an
+ * order instead ("recovered while the other's traps were still
+ * unanswered", "woken before its own deadline"), and bounds a wait only to
+ * turn a hang into its own failure: RF_HANG_MS, which only a hang reaches
+ * and which costs nothing when the awaited thing comes.  The harness's
+ * timeout for a test (TEST_TIMEOUT_DEFAULT, raised here from 30 s) comes
+ * after a couple of those, and well before the runner's 300 s for a whole
+ * program (tests/guest-suite.sh), so a hang reports as the test's failure.
+ */
+#define RF_HANG_MS	20000
+#ifdef TEST_TIMEOUT_DEFAULT	/* kselftest_harness.h was included first */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	60
+#endif
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline long long rf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Poll @cond every @us microseconds until it holds or RF_HANG_MS have
+ * passed; the value of @cond at the end (0: a hang).
+ */
+#define RF_UNTIL(cond, us) ({						\
+	long long rf_end_ = rf_now_ms() + RF_HANG_MS;			\
+	int rf_ok_;							\
+									\
+	while (!(rf_ok_ = !!(cond)) && rf_now_ms() < rf_end_)		\
+		usleep(us);						\
+	rf_ok_;								\
+})
+
 static inline int rf_open(void)
 {
 	return open(RF_DEVICE_PATH, O_RDWR | O_CLOEXEC);

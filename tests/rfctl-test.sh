@@ -77,11 +77,12 @@ run --help
 run load list_limit
 [ $rc = 2 ]; check $? "load with a malformed param=value: exit 2 (rc $rc)"
 
-# --- unload while a process holds /dev/robustfutex open.
+# --- unload while a process holds /dev/robustfutex open: wait until it
+# does (20 s only bounds a hang, well within the holder's 30 s).
 sleep 30 3</dev/robustfutex &
 holder=$!
 i=0
-while [ "$(cat /sys/module/robustfutex/refcnt)" = 0 ] && [ $i -lt 50 ]; do
+while [ "$(cat /sys/module/robustfutex/refcnt)" = 0 ] && [ $i -lt 200 ]; do
 	usleep 100000; i=$((i + 1))
 done
 run unload
@@ -116,9 +117,10 @@ else
 fi
 
 # --- unload when unused.  Threads of earlier tests drop their module
-# reference from an RCU callback, so give stragglers a moment first.
+# reference from an RCU callback: wait for the stragglers, as long as a
+# grace period takes on a slow machine (30 s only bounds a leak).
 i=0
-while [ "$(cat /sys/module/robustfutex/refcnt)" != 0 ] && [ $i -lt 50 ]; do
+while [ "$(cat /sys/module/robustfutex/refcnt)" != 0 ] && [ $i -lt 300 ]; do
 	usleep 100000; i=$((i + 1))
 done
 run unload

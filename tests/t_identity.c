@@ -21,7 +21,8 @@
  * Bounds: every lock that may block is a clocklock with a deadline, every
  * wait for an agent is bounded, agents die with their parent
  * (PR_SET_PDEATHSIG) and on alarm(), and the harness kills the process
- * group at the test's timeout.
+ * group at the test's timeout.  A lock that must come has RF_HANG_MS, a
+ * bound only a hang reaches (rf_test.h); no test judges how fast it came.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -60,6 +61,7 @@ struct agent {
 	pid_t nspid;		/* in its own */
 	uid_t uid;		/* run as this user (0: root) */
 	long long t_end;	/* CLOCK_MONOTONIC ns when the command ended */
+	long long t_dl;		/* and a clocklock's deadline */
 };
 
 struct shm {
@@ -176,6 +178,7 @@ static void agent_run(struct agent *a)
 		break;
 	case C_CLOCKLOCK:
 		ts = in_ms(a->arg);
+		a->t_dl = ts.tv_sec * 1000000000LL + ts.tv_nsec;
 		__atomic_store_n(&a->busy, 1, __ATOMIC_SEQ_CST);
 		r = rf_mutex_clocklock(m, CLOCK_MONOTONIC, &ts);
 		__atomic_store_n(&a->busy, 0, __ATOMIC_SEQ_CST);
@@ -244,7 +247,7 @@ static bool agent_wait(struct agent *a, int ms)
 static int agent_do(struct agent *a, int cmd, rf_mutex_t *m, int arg)
 {
 	agent_start(a, cmd, m, arg);
-	if (!agent_wait(a, (cmd == C_CLOCKLOCK ? arg : 0) + 15000))
+	if (!agent_wait(a, (cmd == C_CLOCKLOCK ? arg : 0) + RF_HANG_MS))
 		return HUNG;
 	return a->res;
 }
@@ -258,7 +261,7 @@ static void agent_drop(struct agent *a, rf_mutex_t *m, int r)
 
 static bool wait_ready(struct agent *a)
 {
-	long long end = now_ns() + 15000000000LL;
+	long long end = now_ns() + RF_HANG_MS * 1000000LL;
 
 	while (!__atomic_load_n(&a->ready, __ATOMIC_SEQ_CST) && now_ns() < end)
 		usleep(1000);
@@ -334,9 +337,10 @@ static pid_t spawn_ns(struct agent **as, pid_t *nr, int n)
 /* The agent is blocked inside its clocklock (asleep in the module). */
 static bool agent_asleep(struct agent *a)
 {
-	int i, n = 0;
+	long long end = now_ns() + RF_HANG_MS * 1000000LL;
+	int n = 0;
 
-	for (i = 0; i < 2000; i++) {
+	while (now_ns() < end) {
 		if (__atomic_load_n(&a->busy, __ATOMIC_SEQ_CST) &&
 		    rf_proc_state(a->pid) == 'S') {
 			if (++n == 5)
@@ -352,20 +356,15 @@ static bool agent_asleep(struct agent *a)
 /* SIGKILL @pid; reap it if it is our child, else wait until it is dead. */
 static bool kill_agent(pid_t pid, bool reap)
 {
-	int i, status;
+	int status;
 	char st;
 
 	if (kill(pid, SIGKILL))
 		return false;
 	if (reap)
 		return waitpid(pid, &status, 0) == pid;
-	for (i = 0; i < 3000; i++) {
-		st = rf_proc_state(pid);
-		if (!st || st == 'Z' || st == 'X')
-			return true;
-		usleep(2000);
-	}
-	return false;
+	return RF_UNTIL((st = rf_proc_state(pid), !st || st == 'Z' || st == 'X'),
+			2000);
 }
 
 /* A number no task has in the initial namespace. */
@@ -449,14 +448,16 @@ static void expect_no_steal(struct __test_metadata *_metadata,
 	agent_drop(w, m, r);
 }
 
-/* Waiter @w must get @m (0) within @ms of now. */
+/*
+ * Waiter @w must get @m (0).  Its clocklock's deadline, RF_HANG_MS, only
+ * bounds a hang: how long it took is not judged.
+ */
 static void expect_gets_it(struct __test_metadata *_metadata,
-			   struct agent *w, rf_mutex_t *m, int ms,
-			   const char *what)
+			   struct agent *w, rf_mutex_t *m, const char *what)
 {
 	uint32_t before = word_of(m);
 	long long t0 = now_ns();
-	int r = agent_do(w, C_CLOCKLOCK, m, ms);
+	int r = agent_do(w, C_CLOCKLOCK, m, RF_HANG_MS);
 
 	EXPECT_EQ(0, r) {
 		TH_LOG("%s: waiter (pid %d, ns pid %d) got %s after %lld ms; word was %#x, now %#x",
@@ -489,7 +490,7 @@ TEST_F_TIMEOUT(id, pidns_live_owner_not_recovered, 120)
 	TH_LOG("owner pid %d, ns pid %d, word %#x", own->pid, own->nspid, v);
 	expect_no_steal(_metadata, w, m, v, "owner in child ns");
 	ASSERT_TRUE(kill_agent(own->pid, false));
-	expect_gets_it(_metadata, w, m, 2000, "owner in child ns killed");
+	expect_gets_it(_metadata, w, m, "owner in child ns killed");
 }
 
 /* 2. The reverse: owner in the initial namespace, waiter in a new one. */
@@ -510,7 +511,7 @@ TEST_F_TIMEOUT(id, pidns_live_owner_not_recovered_reverse, 120)
 	TH_LOG("owner pid %d, word %#x; waiter ns pid %d", owner, v, w->nspid);
 	expect_no_steal(_metadata, w, m, v, "waiter in child ns");
 	ASSERT_TRUE(kill_agent(owner, true));
-	expect_gets_it(_metadata, w, m, 2000, "owner in parent ns killed");
+	expect_gets_it(_metadata, w, m, "owner in parent ns killed");
 }
 
 /*
@@ -539,7 +540,7 @@ TEST_F_TIMEOUT(id, pidns_child_owner_dies_mid_release, 120)
 		TH_LOG("%s: owner pid %d, ns pid %d, word %#x", what[robust],
 		       own->pid, own->nspid, v);
 		ASSERT_TRUE(kill_agent(own->pid, false));
-		expect_gets_it(_metadata, w, m, 2000, what[robust]);
+		expect_gets_it(_metadata, w, m, what[robust]);
 	}
 }
 
@@ -575,7 +576,7 @@ TEST_F_TIMEOUT(id, pidns_parent_owner_dies_mid_release, 120)
 		TH_LOG("%s: owner pid %d, word %#x; waiter ns pid %d",
 		       what[robust], owner, v, w->nspid);
 		ASSERT_TRUE(kill_agent(owner, true));
-		expect_gets_it(_metadata, w, m, 2000, what[robust]);
+		expect_gets_it(_metadata, w, m, what[robust]);
 	}
 }
 
@@ -624,7 +625,7 @@ TEST_F_TIMEOUT(id, stalled_tid_reuse, 120)
 	TH_LOG("B: pid %d, word %#x", pb, v);
 	expect_no_steal(_metadata, c, m, v, "stalled B with A's TID");
 	ASSERT_TRUE(kill_agent(pb, true));
-	expect_gets_it(_metadata, c, m, 2000, "B killed");
+	expect_gets_it(_metadata, c, m, "B killed");
 }
 
 /* 4b. The same with B in another PID namespace, with A's number there. */
@@ -648,7 +649,7 @@ TEST_F_TIMEOUT(id, stalled_tid_reuse_other_pidns, 120)
 	TH_LOG("B: pid %d, ns pid %d, word %#x", b->pid, b->nspid, v);
 	expect_no_steal(_metadata, c, m, v, "stalled B numbered A in its ns");
 	ASSERT_TRUE(kill_agent(b->pid, false));
-	expect_gets_it(_metadata, c, m, 2000, "B killed");
+	expect_gets_it(_metadata, c, m, "B killed");
 }
 
 /*
@@ -658,6 +659,11 @@ TEST_F_TIMEOUT(id, stalled_tid_reuse_other_pidns, 120)
  */
 #define NFLOOD	1100
 #define INFLIGHT 32
+/*
+ * The flood takes 3 s on 6.12 under TCG and 114 s on the KASAN+lockdep
+ * PREEMPT_RT kernel: the test's timeout leaves twice that, and with the
+ * program's other tests stays under the runner's 300 s.
+ */
 
 static int flood(rf_mutex_t *words)
 {
@@ -691,7 +697,7 @@ static int flood(rf_mutex_t *words)
 	return bad ? 1 : 0;
 }
 
-TEST_F_TIMEOUT(id, many_records_then_legit_recovery, 280)
+TEST_F_TIMEOUT(id, many_records_then_legit_recovery, 240)
 {
 	struct agent *v = &self->s->a[0], *w = &self->s->a[1];
 	rf_mutex_t *m = &self->s->m[0], *words;
@@ -713,8 +719,7 @@ TEST_F_TIMEOUT(id, many_records_then_legit_recovery, 280)
 	vw = lock_and_cut(_metadata, v, m, CUT_DEQUEUED);
 	ASSERT_NE(0, vw);
 	ASSERT_EQ(0, kill(pv, SIGKILL));	/* not reaped: a zombie */
-	for (i = 0; i < 2000 && rf_proc_state(pv) != 'Z'; i++)
-		usleep(5000);
+	RF_UNTIL(rf_proc_state(pv) == 'Z', 5000);
 	ASSERT_EQ('Z', rf_proc_state(pv));
 	TH_LOG("V: pid %d, zombie, word %#x", pv, word_of(m));
 	log_stats(_metadata, "after V");
@@ -740,15 +745,17 @@ TEST_F_TIMEOUT(id, many_records_then_legit_recovery, 280)
 	w->uid = 65533;
 	ASSERT_LT(0, spawn(w, 0));
 	ASSERT_EQ('Z', rf_proc_state(pv));
-	expect_gets_it(_metadata, w, m, 2000, "uid 65533 on the zombie V's mutex");
+	expect_gets_it(_metadata, w, m, "uid 65533 on the zombie V's mutex");
 	waitpid(pv, &status, 0);
 	munmap(words, len);
 }
 
 /*
  * 6. Waiter asleep on owner|R of a STALLED mutex (on no list: the exit
- * walk never sees it) when the releaser is killed: woken and given the
- * lock within ~2 s, long before its 5 s deadline.
+ * walk never sees it) when the releaser is killed: woken by the death and
+ * given the lock before its own deadline (RF_HANG_MS) comes.  A lost wake
+ * would leave it asleep until that deadline, and a recovery made then
+ * would return at or after it.
  */
 TEST_F_TIMEOUT(id, lost_recovery_waiter_sleeping, 120)
 {
@@ -764,21 +771,24 @@ TEST_F_TIMEOUT(id, lost_recovery_waiter_sleeping, 120)
 	ASSERT_LT(0, spawn(w, 0));
 	v = lock_and_cut(_metadata, rel, m, CUT_IN_PLACE);
 	ASSERT_NE(0, v);
-	agent_start(w, C_CLOCKLOCK, m, 5000);
+	agent_start(w, C_CLOCKLOCK, m, RF_HANG_MS);
 	ASSERT_TRUE(agent_asleep(w)) TH_LOG("waiter never slept; word %#x",
 					    word_of(m));
 	TH_LOG("releaser pid %d left %#x; waiter asleep, word %#x", pr, v,
 	       word_of(m));
 	t_kill = now_ns();
 	ASSERT_TRUE(kill_agent(pr, true));
-	ASSERT_TRUE(agent_wait(w, 15000));
+	ASSERT_TRUE(agent_wait(w, 2 * RF_HANG_MS));
 	dt = (w->t_end - t_kill) / 1000000;
 	EXPECT_EQ(0, w->res) {
 		TH_LOG("waiter got %s %lld ms after the kill; word %#x",
 		       err(w->res), dt, w->word);
 	}
-	EXPECT_GT(2000, dt) TH_LOG("waiter returned %lld ms after the kill",
-				   dt);
+	EXPECT_LT(w->t_end, w->t_dl) {
+		TH_LOG("waiter returned %lld ms after the kill, at its own deadline: the death did not wake it",
+		       dt);
+	}
+	TH_LOG("waiter woken and given the lock %lld ms after the kill", dt);
 	agent_drop(w, m, w->res);
 }
 
@@ -849,7 +859,7 @@ TEST_F_TIMEOUT(id, tid_reuse_same_number_not_registered, 120)
 	TH_LOG("same ns: B pid %d, word %#x", pb, v);
 	expect_no_steal(_metadata, c, m, v, "robust B with A's TID");
 	ASSERT_TRUE(kill_agent(pb, true));
-	expect_gets_it(_metadata, c, m, 2000, "same ns: B killed");
+	expect_gets_it(_metadata, c, m, "same ns: B killed");
 
 	/* B in another namespace, numbered as A, registered while A lives. */
 	ASSERT_EQ(0, mutex_init(m, true));
@@ -872,7 +882,7 @@ TEST_F_TIMEOUT(id, tid_reuse_same_number_not_registered, 120)
 	TH_LOG("other ns: B pid %d, ns pid %d, word %#x", b->pid, b->nspid, v);
 	expect_no_steal(_metadata, c, m, v, "robust B numbered A in its ns");
 	ASSERT_TRUE(kill_agent(b->pid, false));
-	expect_gets_it(_metadata, c, m, 2000, "other ns: B killed");
+	expect_gets_it(_metadata, c, m, "other ns: B killed");
 }
 
 TEST_HARNESS_MAIN

@@ -7,7 +7,9 @@
  * in the module.  Then t is SIGKILLed and the test checks that the waiter
  * wakes, what the word holds, and that recovery happens only when it
  * must.  Owner fields hold t's owner ID (RF_IOC_GET_OWNER).  See
- * docs/identity.md and model/.
+ * docs/identity.md and model/.  "Woken by the death" is told from the
+ * result (RF_RESULT_WOKEN, not -ETIMEDOUT), never from how long it took;
+ * waits that must end carry RF_HANG_MS, a bound only a hang reaches.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -116,7 +118,7 @@ struct waiter {
 	uint32_t val, flags;
 	long ret;
 	pid_t tid;
-	long ms;		/* timeout; 0: 10 s */
+	long ms;		/* timeout; 0: RF_HANG_MS */
 	int reg;		/* register first (as every library waiter is) */
 	int stay;		/* then stay alive until told */
 	volatile int done, stop;
@@ -131,7 +133,7 @@ static void *waiter_fn(void *arg)
 	if (w->reg)
 		rf_owner_of(fd);
 	w->ret = rf_wait_ms(fd, w->word, w->val, w->flags,
-			    w->ms ? w->ms : 10000);
+			    w->ms ? w->ms : RF_HANG_MS);
 	w->done = 1;
 	while (w->stay && !w->stop)
 		usleep(1000);
@@ -163,9 +165,8 @@ static void run_window(struct __test_metadata *_metadata,
 	if (w.val != s->lock.word)	/* the waiter slept on an older value */
 		s->lock.word = w.val;
 	pthread_create(&th, NULL, waiter_fn, &w);
-	for (i = 0; i < 1000 && !(w.tid && rf_thread_asleep(w.tid)); i++)
-		usleep(2000);
-	ASSERT_TRUE(rf_thread_asleep(w.tid)) TH_LOG("waiter never slept");
+	ASSERT_TRUE(RF_UNTIL(w.tid && rf_thread_asleep(w.tid), 2000))
+		TH_LOG("waiter never slept");
 	s->lock.word = subst(win->word, tid);
 	if (win->before_kill != KEEP)
 		s->lock.word = subst(win->before_kill, tid);
@@ -173,7 +174,7 @@ static void run_window(struct __test_metadata *_metadata,
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	pthread_join(th, NULL);
-	/* Woken by the death, not by the 10 s timeout. */
+	/* Woken by the death, not by its timeout (RF_HANG_MS). */
 	EXPECT_EQ(RF_RESULT_WOKEN, w.ret) TH_LOG("%s: waiter got %ld",
 						 win->name, w.ret);
 	EXPECT_EQ(subst(win->final, tid), s->lock.word) TH_LOG("%s", win->name);
@@ -182,7 +183,8 @@ static void run_window(struct __test_metadata *_metadata,
 
 		EXPECT_EQ(RF_RESULT_RECOVERED,
 			  rf_wait_ms(rf_open(), &s->lock.word, v,
-				     RF_WAIT_RECOVER | RF_WAIT_SHARED, 2000));
+				     RF_WAIT_RECOVER | RF_WAIT_SHARED,
+				     RF_HANG_MS));
 		EXPECT_EQ(v & W, s->lock.word);
 	}
 	for (i = 0; i < 64; i++)
@@ -318,7 +320,7 @@ TEST(tid_reuse_does_not_revive_an_owner)
 	/* The word's owner is dead, whoever has its TID now. */
 	EXPECT_EQ(RF_RESULT_RECOVERED,
 		  rf_wait_ms(rf_open(), &s->lock.word, dead_id | R | W,
-			     RF_WAIT_RECOVER, 2000));
+			     RF_WAIT_RECOVER, RF_HANG_MS));
 	EXPECT_EQ(W, s->lock.word);
 	kill(again, SIGKILL);
 	waitpid(again, &status, 0);
@@ -355,7 +357,7 @@ TEST(cross_process_memfd)
 		struct shared *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
 					MAP_SHARED, mfd, 0);
 		struct waiter w = { 0 };
-		int pipefd[2], status, i;
+		int pipefd[2], status;
 		pthread_t th;
 		pid_t pid;
 		char c;
@@ -374,8 +376,8 @@ TEST(cross_process_memfd)
 		w.val = s->lock.word;
 		w.flags = RF_WAIT_SHARED | (k ? RF_WAIT_RECOVER : 0);
 		pthread_create(&th, NULL, waiter_fn, &w);
-		for (i = 0; i < 1000 && !(w.tid && rf_thread_asleep(w.tid)); i++)
-			usleep(2000);
+		ASSERT_TRUE(RF_UNTIL(w.tid && rf_thread_asleep(w.tid), 2000))
+			TH_LOG("waiter never slept");
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		pthread_join(th, NULL);
@@ -386,7 +388,7 @@ TEST(cross_process_memfd)
 			EXPECT_EQ(RF_RESULT_RECOVERED,
 				  rf_wait_ms(rf_open(), w.word, *w.word,
 					     RF_WAIT_SHARED | RF_WAIT_RECOVER,
-					     2000));
+					     RF_HANG_MS));
 			EXPECT_EQ(W, *w.word);
 		}
 	}
@@ -402,7 +404,7 @@ TEST(woken_waiter_dies_before_taking_it)
 {
 	struct shared *s = shm_new();
 	struct waiter b = { 0 };
-	int fd = rf_open(), status, i;
+	int fd = rf_open(), status;
 	pthread_t th;
 	pid_t a;
 
@@ -417,21 +419,20 @@ TEST(woken_waiter_dies_before_taking_it)
 			_exit(2);
 		s->pid = rf_gettid();
 		if (rf_wait_ms(afd, &s->lock.word, 7, RF_WAIT_SHARED,
-			       10000) != RF_RESULT_WOKEN)
+			       RF_HANG_MS) != RF_RESULT_WOKEN)
 			_exit(3);
 		raise(SIGKILL);	/* woken, dies before taking anything */
 		_exit(4);
 	}
 	ASSERT_LT(0, a);
-	for (i = 0; i < 1000 && !(s->pid && rf_thread_asleep_pid(a)); i++)
-		usleep(2000);
+	ASSERT_TRUE(RF_UNTIL(s->pid && rf_thread_asleep_pid(a), 2000))
+		TH_LOG("a never slept");
 	b.word = &s->lock.word;
 	b.val = 7;
 	b.flags = RF_WAIT_SHARED;
 	pthread_create(&th, NULL, waiter_fn, &b);
-	for (i = 0; i < 1000 && !(b.tid && rf_thread_asleep(b.tid)); i++)
-		usleep(2000);
-	ASSERT_TRUE(rf_thread_asleep(b.tid));
+	ASSERT_TRUE(RF_UNTIL(b.tid && rf_thread_asleep(b.tid), 2000))
+		TH_LOG("b never slept");
 	/* One wake: it goes to a, the first asleep. */
 	ASSERT_EQ(1, rf_wake_n(fd, &s->lock.word, 1, RF_WAIT_SHARED));
 	waitpid(a, &status, 0);
@@ -456,7 +457,7 @@ TEST(heir_dies_holding_after_another_wait)
 		volatile int a_took;
 	} *s = tl_map(sizeof(struct two), 0);
 	struct waiter b = { 0 };
-	int fd = rf_open(), status, i;
+	int fd = rf_open(), status;
 	uint32_t c_id = rf_owner_of(fd);
 	pthread_t th;
 	pid_t a;
@@ -472,7 +473,7 @@ TEST(heir_dies_holding_after_another_wait)
 
 		s->a_id = rf_owner_of(afd);
 		if (rf_wait_ms(afd, &s->m, c_id | W, RF_WAIT_SHARED |
-			       RF_WAIT_RECOVER, 10000) != RF_RESULT_WOKEN)
+			       RF_WAIT_RECOVER, RF_HANG_MS) != RF_RESULT_WOKEN)
 			_exit(3);
 		/* Take M, as a thread that slept does: with WAITERS. */
 		if (!__atomic_compare_exchange_n(&s->m, &zero, s->a_id | W,
@@ -480,26 +481,23 @@ TEST(heir_dies_holding_after_another_wait)
 						 __ATOMIC_SEQ_CST))
 			_exit(4);
 		s->a_took = 1;
-		rf_wait_ms(afd, &s->n, 5, RF_WAIT_SHARED, 10000);
+		rf_wait_ms(afd, &s->n, 5, RF_WAIT_SHARED, RF_HANG_MS);
 		raise(SIGKILL);	/* dies holding M, on no list */
 		_exit(5);
 	}
 	ASSERT_LT(0, a);
-	for (i = 0; i < 1000 && !(s->a_id && rf_thread_asleep_pid(a)); i++)
-		usleep(2000);
-	ASSERT_TRUE(rf_thread_asleep_pid(a));
+	ASSERT_TRUE(RF_UNTIL(s->a_id && rf_thread_asleep_pid(a), 2000))
+		TH_LOG("a never slept");
 	b.word = &s->m;
 	b.val = c_id | W;
 	b.flags = RF_WAIT_SHARED | RF_WAIT_RECOVER;
 	pthread_create(&th, NULL, waiter_fn, &b);
-	for (i = 0; i < 1000 && !(b.tid && rf_thread_asleep(b.tid)); i++)
-		usleep(2000);
-	ASSERT_TRUE(rf_thread_asleep(b.tid));
+	ASSERT_TRUE(RF_UNTIL(b.tid && rf_thread_asleep(b.tid), 2000))
+		TH_LOG("b never slept");
 	/* C unlocks: release, then wake one (a, the first asleep). */
 	__atomic_exchange_n(&s->m, 0, __ATOMIC_SEQ_CST);
 	ASSERT_EQ(1, rf_wake_n(fd, &s->m, 1, RF_WAIT_SHARED));
-	for (i = 0; i < 1000 && !(s->a_took && rf_thread_asleep_pid(a)); i++)
-		usleep(2000);
+	RF_UNTIL(s->a_took && rf_thread_asleep_pid(a), 2000);
 	ASSERT_EQ(1, s->a_took);
 	ASSERT_EQ(1, rf_wake_n(fd, &s->n, 1, RF_WAIT_SHARED));
 	waitpid(a, &status, 0);
@@ -507,7 +505,8 @@ TEST(heir_dies_holding_after_another_wait)
 	EXPECT_EQ(RF_RESULT_WOKEN, b.ret) TH_LOG("b got %ld: left asleep", b.ret);
 	EXPECT_EQ(RF_RESULT_OWNER_DIED,
 		  rf_wait_ms(fd, &s->m, s->a_id | W, RF_WAIT_SHARED |
-			     RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED, 1000));
+			     RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED,
+			     RF_HANG_MS));
 	EXPECT_EQ(OD | W, s->m);
 }
 
@@ -524,7 +523,7 @@ TEST(heir_gives_up_then_owner_dies)
 		volatile uint32_t o_id;
 	} *s = tl_map(sizeof(struct three), 0);
 	struct waiter a = { .reg = 1, .stay = 1 }, b = { .reg = 1 };
-	int fd = rf_open(), status, i;
+	int fd = rf_open(), status;
 	pthread_t ta, tb;
 	pid_t o;
 
@@ -536,22 +535,21 @@ TEST(heir_gives_up_then_owner_dies)
 			pause();
 	}
 	ASSERT_LT(0, o);
-	for (i = 0; i < 1000 && !s->o_id; i++)
-		usleep(2000);
+	ASSERT_TRUE(RF_UNTIL(s->o_id, 2000)) TH_LOG("the owner never registered");
 	s->m = s->o_id | W;
 	a.word = b.word = &s->m;
 	a.val = b.val = s->o_id | W;
 	a.flags = b.flags = RF_WAIT_SHARED | RF_WAIT_RECOVER;
 	pthread_create(&ta, NULL, waiter_fn, &a);
-	for (i = 0; i < 1000 && !(a.tid && rf_thread_asleep(a.tid)); i++)
-		usleep(2000);
+	ASSERT_TRUE(RF_UNTIL(a.tid && rf_thread_asleep(a.tid), 2000))
+		TH_LOG("a never slept");
 	pthread_create(&tb, NULL, waiter_fn, &b);
-	for (i = 0; i < 1000 && !(b.tid && rf_thread_asleep(b.tid)); i++)
-		usleep(2000);
+	ASSERT_TRUE(RF_UNTIL(b.tid && rf_thread_asleep(b.tid), 2000))
+		TH_LOG("b never slept");
 	/* A stray wake goes to a, which becomes b's heir, and gives up. */
 	EXPECT_EQ(1, rf_wake_n(fd, &s->m, 1, RF_WAIT_SHARED));
-	for (i = 0; i < 1000 && !a.done; i++)
-		usleep(2000);
+	EXPECT_TRUE(RF_UNTIL(a.done, 2000)) TH_LOG("a was not woken");
+	/* Time for a wrong wake of b to show: woken, it sleeps no more. */
 	usleep(100000);
 	EXPECT_TRUE(rf_thread_asleep(b.tid)) TH_LOG("b woke with a");
 	/* The owner dies; nothing walks; b must be woken all the same. */
@@ -563,7 +561,8 @@ TEST(heir_gives_up_then_owner_dies)
 	EXPECT_EQ(RF_RESULT_WOKEN, b.ret) TH_LOG("b got %ld: left asleep", b.ret);
 	EXPECT_EQ(RF_RESULT_OWNER_DIED,
 		  rf_wait_ms(fd, &s->m, s->o_id | W, RF_WAIT_SHARED |
-			     RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED, 1000));
+			     RF_WAIT_RECOVER | RF_WAIT_OWNER_DIED,
+			     RF_HANG_MS));
 }
 
 TEST_HARNESS_MAIN

@@ -182,10 +182,8 @@ TEST_F(limits, one_user_cannot_starve_another)
 	reap(a);
 	reap(a2);
 	reap(b);
-	/* Freed with the threads (RCU-deferred: allow a moment). */
-	for (ok = 0; ok < 100 && (user_threads(65534) || user_threads(65533));
-	     ok++)
-		usleep(20000);
+	/* Freed with the threads (RCU-deferred: a grace period, however long). */
+	RF_UNTIL(!user_threads(65534) && !user_threads(65533), 20000);
 	EXPECT_EQ(0, user_threads(65534));
 	EXPECT_EQ(0, user_threads(65533));
 }
@@ -293,9 +291,8 @@ TEST_F(limits, container_ids_share_their_creators_share)
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", c);
 	ASSERT_EQ(0, write_file(path, "0 200000 100"));
 	ASSERT_EQ(1, write(go[1], "g", 1));
-	for (k = 0; k < 10000 && r->ready != 2; k++)
-		usleep(1000);
-	ASSERT_EQ(2, r->ready);
+	ASSERT_TRUE(RF_UNTIL(r->ready == 2, 1000))
+		TH_LOG("the container's threads never all answered");
 	EXPECT_EQ(8, r->ok) TH_LOG("subordinate ids multiplied the share");
 	EXPECT_EQ(4, r->full);
 	EXPECT_EQ(8, user_threads(65534));

@@ -274,7 +274,9 @@ static void bad_list(struct __test_metadata *_metadata, enum bad_kind kind,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	EXPECT_EQ(0, tl_in_child(die_with_bad_list, argv));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	EXPECT_LT(t1.tv_sec - t0.tv_sec, 20);
+	/* A walk that never gave up on the list would hang: RF_HANG_MS bounds it. */
+	EXPECT_LT(t1.tv_sec - t0.tv_sec, RF_HANG_MS / 1000)
+		TH_LOG("the dying child took %ld s", (long)(t1.tv_sec - t0.tv_sec));
 	EXPECT_EQ(before + 1, rf_stat(counter));
 	munmap(mem, 4096);
 }
@@ -301,7 +303,7 @@ TEST(exec_recovers)
 	char *mem = tl_map(4096, 0);
 	struct tlock *lk = (void *)(mem + 64);
 	struct tlist l;
-	int i, status;
+	int status;
 	pid_t pid;
 
 	ASSERT_NE(NULL, mem);
@@ -314,14 +316,17 @@ TEST(exec_recovers)
 		tl_push(&l, lk);
 		if (tl_register(fd, &l, RF_PROTO_MAINLINE) != 0)
 			_exit(2);
-		execl("/bin/sleep", "sleep", "3", (char *)NULL);
+		execl("/bin/sleep", "sleep", "120", (char *)NULL); /* killed */
 		_exit(3);
 	}
-	/* Recovered while the exec'ed program still runs. */
-	for (i = 0; i < 200 && !(lk->word & OD); i++)
-		usleep(10000);
+	/*
+	 * Recovered while the exec'ed program still runs: an order.  It
+	 * sleeps far longer than RF_HANG_MS, which only bounds a hang.
+	 */
+	RF_UNTIL(lk->word & OD, 10000);
 	EXPECT_EQ(OD | W, lk->word);
-	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG));
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG))
+		TH_LOG("the exec'd program died: its exit, not the exec, recovered");
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 }
@@ -600,8 +605,7 @@ TEST(registration_outlives_fd_and_pins_module)
 	 * This process holds no fd and no registration.  Earlier tests' dead
 	 * threads drop their references from RCU callbacks: let them settle.
 	 */
-	for (int i = 0; i < 300 && module_refcnt() != 0; i++)
-		usleep(10000);
+	RF_UNTIL(module_refcnt() == 0, 10000);
 	base = module_refcnt();
 	ASSERT_EQ(0, base);
 	pid = fork();
@@ -626,8 +630,7 @@ TEST(registration_outlives_fd_and_pins_module)
 	waitpid(pid, &status, 0);
 	EXPECT_EQ(OD, lk->word);
 	/* The reference goes with the walk (its RCU callback). */
-	for (int i = 0; i < 100 && module_refcnt() != base; i++)
-		usleep(10000);
+	RF_UNTIL(module_refcnt() == base, 10000);
 	EXPECT_EQ(base, module_refcnt());
 }
 

@@ -3,7 +3,9 @@
  * Futex-compatible wait and wake through the module: value check,
  * timeouts on both clocks, signals, bad addresses, and keys that match
  * across processes for shared memory (MAP_SHARED, memfd, files) but not
- * for private memory.
+ * for private memory.  A waiter that must be woken waits RF_HANG_MS, a
+ * bound only a hang reaches; a step that needs the waiter asleep first
+ * looks for it asleep (rf_test.h), rather than sleeping "long enough".
  */
 #include <pthread.h>
 #include <signal.h>
@@ -33,16 +35,15 @@ static void *waiter_fn(void *arg)
 	return NULL;
 }
 
-/* Wake until someone was woken (the waiter may not be asleep yet). */
+/*
+ * Wake until someone was woken (the waiter may not be asleep yet); 0 if
+ * nobody was, RF_HANG_MS long.
+ */
 static long wake_until(int fd, uint32_t *word, uint32_t flags)
 {
 	long n = 0;
-	int i;
 
-	for (i = 0; i < 500 && n == 0; i++) {
-		usleep(10000);
-		n = rf_wake_n(fd, word, 1, flags);
-	}
+	RF_UNTIL((n = rf_wake_n(fd, word, 1, flags)) != 0, 10000);
 	return n;
 }
 
@@ -133,22 +134,16 @@ TEST(wake_one_and_all)
 
 	for (i = 0; i < 3; i++) {
 		w[i] = (struct waiter){ .fd = fd, .word = &word, .val = 7,
-					.ms = 10000 };
+					.ms = RF_HANG_MS };
 		pthread_create(&th[i], NULL, waiter_fn, &w[i]);
 	}
-	EXPECT_EQ(1, wake_until(fd, &word, 0));
-	/* The other two are asleep by now, or about to be: wake them all. */
-	for (i = 0; i < 500; i++) {
-		long n;
-
-		usleep(10000);
-		n = rf_wake_n(fd, &word, 0, 0);	/* nr 0 wakes nobody */
-		EXPECT_EQ(0, n);
-		n = rf_wake_n(fd, &word, 100, 0);
-		if (n == 2)
-			break;
-		ASSERT_EQ(0, n);
-	}
+	for (i = 0; i < 3; i++)
+		ASSERT_TRUE(RF_UNTIL(w[i].tid && rf_thread_asleep(w[i].tid),
+				     10000)) TH_LOG("waiter %d never slept", i);
+	/* All three asleep: one wakes one, 0 nobody, 100 the other two. */
+	EXPECT_EQ(1, rf_wake_n(fd, &word, 1, 0));
+	EXPECT_EQ(0, rf_wake_n(fd, &word, 0, 0));
+	EXPECT_EQ(2, rf_wake_n(fd, &word, 100, 0));
 	for (i = 0; i < 3; i++) {
 		pthread_join(th[i], NULL);
 		EXPECT_EQ(RF_RESULT_WOKEN, w[i].ret);
@@ -164,14 +159,14 @@ TEST(signal_interrupts)
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	uint32_t word = 3;
 	struct waiter w = { .fd = rf_open(), .word = &word, .val = 3,
-			    .ms = 10000 };
+			    .ms = RF_HANG_MS };
 	pthread_t th;
 
 	sigaction(SIGUSR1, &sa, NULL);
 	pthread_create(&th, NULL, waiter_fn, &w);
-	while (!w.started)
-		usleep(1000);
-	usleep(100000);
+	/* Asleep in the wait: a signal before it would be missed. */
+	ASSERT_TRUE(RF_UNTIL(w.tid && rf_thread_asleep(w.tid), 1000))
+		TH_LOG("waiter never slept");
 	pthread_kill(th, SIGUSR1);
 	pthread_join(th, NULL);
 	EXPECT_EQ(-EINTR, w.ret);
@@ -187,7 +182,7 @@ static long cross_process(uint32_t *word, uint32_t flags)
 	*word = 9;
 	pid = fork();
 	if (pid == 0) {
-		long r = rf_wait_ms(rf_open(), word, 9, flags, 3000);
+		long r = rf_wait_ms(rf_open(), word, 9, flags, RF_HANG_MS);
 
 		_exit(r == RF_RESULT_WOKEN ? 0 : r == -ETIMEDOUT ? 1 : 2);
 	}
@@ -222,8 +217,8 @@ TEST(shared_memfd_two_mappings)
 		/* Another mapping, at another address, of the same page. */
 		b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
 			 4096);
-		_exit(rf_wait_ms(rf_open(), b + 5, 4, RF_WAIT_SHARED, 3000) ==
-		      RF_RESULT_WOKEN ? 0 : 1);
+		_exit(rf_wait_ms(rf_open(), b + 5, 4, RF_WAIT_SHARED,
+				 RF_HANG_MS) == RF_RESULT_WOKEN ? 0 : 1);
 	}
 	EXPECT_EQ(1, wake_until(fd, a + 1024 + 5, RF_WAIT_SHARED));
 	waitpid(pid, &status, 0);
@@ -258,6 +253,9 @@ TEST(private_key_does_not_cross_processes)
 	pid = fork();
 	if (pid == 0)
 		_exit(rf_wait_ms(rf_open(), p, 9, 0, 1500) == -ETIMEDOUT ? 0 : 1);
+	/* Wakes while it sleeps, or they prove nothing. */
+	EXPECT_TRUE(RF_UNTIL(rf_thread_asleep_pid(pid), 1000))
+		TH_LOG("the child never slept");
 	for (i = 0; i < 50; i++) {
 		usleep(10000);
 		n += rf_wake_n(fd, p, 1, 0);
@@ -277,21 +275,18 @@ TEST(shared_flag_on_untouched_private_page)
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct waiter w;
 	pthread_t th;
-	int fd = rf_open(), i;
-	long n = 0;
+	int fd = rf_open();
+	long n;
 
 	ASSERT_NE(MAP_FAILED, p);
 	w = (struct waiter){ .fd = fd, .word = p, .val = 0,
-			     .flags = RF_WAIT_SHARED, .ms = 5000 };
+			     .flags = RF_WAIT_SHARED, .ms = RF_HANG_MS };
 	pthread_create(&th, NULL, waiter_fn, &w);
-	while (!w.started)
-		usleep(1000);
-	usleep(200000);		/* asleep on the zero page by now */
+	/* Asleep on the zero page before the write (else: EAGAIN). */
+	ASSERT_TRUE(RF_UNTIL(w.tid && rf_thread_asleep(w.tid), 1000))
+		TH_LOG("waiter never slept");
 	*p = 1;			/* the write gives the address a page */
-	for (i = 0; i < 100 && !n; i++) {
-		n = rf_wake_n(fd, p, 1, RF_WAIT_SHARED);
-		usleep(10000);
-	}
+	n = wake_until(fd, p, RF_WAIT_SHARED);
 	pthread_join(th, NULL);
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(RF_RESULT_WOKEN, w.ret);
@@ -321,10 +316,13 @@ static int memfd_ro_word(uint32_t **word, int *ro)
 	return *word == MAP_FAILED ? -1 : mfd;
 }
 
-/* Start @w asleep (shared) on a fresh memfd word; returns the memfd. */
+/*
+ * Start @w asleep (shared) on a fresh memfd word; returns the memfd, or
+ * -1 (-2: the waiter never slept).
+ */
 static int memfd_waiter(struct waiter *w, pthread_t *th, uint32_t **word)
 {
-	int mfd, ro, i;
+	int mfd, ro;
 
 	mfd = memfd_ro_word(word, &ro);
 	if (mfd < 0)
@@ -332,19 +330,20 @@ static int memfd_waiter(struct waiter *w, pthread_t *th, uint32_t **word)
 	w->word = *word;
 	if (pthread_create(th, NULL, waiter_fn, w))
 		return -1;
-	for (i = 0; i < 500 && !(w->tid && rf_thread_asleep(w->tid)); i++)
-		usleep(10000);
+	if (!RF_UNTIL(w->tid && rf_thread_asleep(w->tid), 1000))
+		return -2;
 	return mfd;
 }
 
 TEST(shared_waiter_pins_no_page)
 {
-	struct waiter w = { .fd = rf_open(), .flags = RF_WAIT_SHARED, .ms = 10000 };
+	struct waiter w = { .fd = rf_open(), .flags = RF_WAIT_SHARED,
+			    .ms = RF_HANG_MS };
 	uint32_t *word;
 	pthread_t th;
 	int mfd = memfd_waiter(&w, &th, &word);
 
-	ASSERT_LE(0, mfd);
+	ASSERT_LE(0, mfd) TH_LOG("%s", mfd == -2 ? "the waiter never slept" : "no memfd waiter");
 	/* The waiter sleeps on the page: sealing must still succeed. */
 	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE))
 		TH_LOG("F_SEAL_WRITE: %s (a page is pinned)", strerror(errno));
@@ -361,7 +360,7 @@ TEST(shared_waiter_survives_truncation)
 	pthread_t th;
 	int mfd = memfd_waiter(&w, &th, &word);
 
-	ASSERT_LE(0, mfd);
+	ASSERT_LE(0, mfd) TH_LOG("%s", mfd == -2 ? "the waiter never slept" : "no memfd waiter");
 	ASSERT_EQ(0, ftruncate(mfd, 0));
 	/* The word is gone: a wake cannot name it, the waiter times out. */
 	pthread_join(th, NULL);

@@ -96,12 +96,16 @@ static void *timedlock(void *arg)
 	return (void *)(long)pthread_mutex_timedlock(&m, &ts);
 }
 
-/* Wake the thread @t sleeps on word in with @op; how many were woken. */
+/*
+ * Wake the thread @t sleeps on word in with @op; how many were woken.
+ * Tried until it is asleep, 60 s at most: a bound only a hang reaches
+ * (the emulator's threads under TCG and a debug kernel start slowly).
+ */
 static int wake_sleeper(pthread_t t, int op, uint32_t bits, void **res)
 {
 	int i, n = 0;
 
-	for (i = 0; i < 500 && !n; i++) {
+	for (i = 0; i < 6000 && !n; i++) {
 		usleep(10000);
 		n = futex(&word, op, 1, NULL, bits);
 	}
