@@ -8,13 +8,14 @@
 #
 # The lists are refreshed when older than RF_APT_MAX_AGE seconds (a day);
 # if the refresh fails (offline) and lists exist, the old ones are used,
-# with a warning.  `trixie-apt.sh update` forces a refresh.
+# with a warning.  `trixie-apt.sh update` forces a refresh; `trixie-apt.sh
+# stamp` prints when the lists were last fetched.
 set -euo pipefail
 
 cache=${RF_CACHE:-/var/cache/robustfutex}
 max_age=${RF_APT_MAX_AGE:-86400}
 d=$cache/trixie-apt
-[ $# -gt 0 ] || { echo "usage: trixie-apt.sh apt-get|apt-cache|update ARGS..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: trixie-apt.sh apt-get|apt-cache|update|stamp ARGS..." >&2; exit 2; }
 
 mkdir -p "$d/lists/partial" "$d/archives/partial"
 if [ ! -s "$d/sources.list" ]; then
@@ -58,6 +59,9 @@ refresh() {	# refresh [force]
 
 case "$1" in
 update)	refresh force ;;
+# The lists' state (refreshed first when due), for callers that cache
+# what they found in them.
+stamp)	refresh; stat -c %Y "$d/stamp" 2>/dev/null || echo 0 ;;
 apt-get|apt-cache)
 	refresh
 	tool=$1; shift

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# trixie-chroot.sh [install PKG|FILE.deb...]: a Debian 13 chroot in the
+# trixie-chroot.sh [install PKG|FILE.deb... | run [--bind DIR CDIR] CMD...]:
+# a Debian 13 chroot in the
 # cache, for building modules against trixie's kernels as a trixie user
 # would: their kbuild tools (modpost, objtool, resolve_btfids) need a newer
 # glibc than Debian 12's.  Prints the chroot's directory (last line).
@@ -9,7 +10,10 @@
 # uses trixie and trixie-backports.  `install` installs packages (names
 # from its lists, or .deb files given by their path inside the chroot)
 # with the chroot's own apt, refreshing its lists when older than a day.
-# Creation and installs hold a lock: concurrent callers wait.
+# Creation and installs hold a lock: concurrent callers wait.  `run` runs
+# a command in the chroot with /proc mounted (objtool reads it) and DIR
+# bound at CDIR, in a mount namespace of its own: nothing stays mounted
+# when it ends, however it ends.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +26,21 @@ mirror=http://deb.debian.org/debian
 say() { echo "trixie-chroot: $*" >&2; }
 
 mkdir -p "$cache"
+if [ "${1:-}" = run ]; then
+	shift
+	bind=()
+	[ "${1:-}" = --bind ] && { bind=("$2" "$3"); shift 3; }
+	[ -e "$dir/.rf-recipe" ] || "$0" >/dev/null
+	# shellcheck disable=SC2016
+	exec unshare --mount --propagation private sh -ec '
+		dir=$1 src=$2 dst=$3; shift 3
+		mount -t proc proc "$dir/proc"
+		if [ -n "$src" ]; then
+			mkdir -p "$dir$dst"
+			mount --bind "$src" "$dir$dst"
+		fi
+		exec chroot "$dir" "$@"' sh "$dir" "${bind[0]:-}" "${bind[1]:-}" "$@"
+fi
 exec 9>"$cache/.trixie-chroot.lock"
 flock 9
 
