@@ -74,9 +74,21 @@ if [ "$(cat "$dir/.rf-recipe" 2>/dev/null)" != "$RECIPE" ]; then
 	say "created in $((SECONDS - start))s"
 fi
 
+# A module registered with the chroot's DKMS (dkms-build.sh adds ours)
+# would be built by DKMS's kernel hooks whenever headers are installed:
+# slow, racing dkms-build.sh, and failing for a kernel it does not build
+# on, which leaves the headers half-configured.  The hooks are diverted
+# away; dkms-build.sh builds explicitly.
+for h in /etc/kernel/header_postinst.d/dkms /etc/kernel/postinst.d/dkms; do
+	[ -e "$dir$h" ] || continue
+	chroot "$dir" dpkg-divert --quiet --local --rename \
+		--divert "$h.rf-disabled" --add "$h"
+done
+
 if [ "${1:-}" = install ]; then
 	shift
 	export DEBIAN_FRONTEND=noninteractive
+	chroot "$dir" dpkg --configure -a >/dev/null 2>&1 || true
 	stamp=$(stat -c %Y "$dir/.rf-apt-stamp" 2>/dev/null || echo 0)
 	if [ $(($(date +%s) - stamp)) -ge "$max_age" ]; then
 		if chroot "$dir" apt-get -qq update >&2; then
