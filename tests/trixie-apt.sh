@@ -8,7 +8,8 @@
 #
 # The lists are refreshed when older than RF_APT_MAX_AGE seconds (a day);
 # if the refresh fails (offline) and lists exist, the old ones are used,
-# with a warning.  `trixie-apt.sh update` forces a refresh; `trixie-apt.sh
+# with a warning, and the refresh is not tried again for RF_APT_RETRY
+# seconds (an hour).  `trixie-apt.sh update` forces a refresh; `trixie-apt.sh
 # stamp` prints when the lists were last fetched.
 set -euo pipefail
 
@@ -34,17 +35,23 @@ opts=(-o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/dev/nu
 	-o APT::Sandbox::User=root -o Acquire::Languages=none)
 
 have_lists() { compgen -G "$d/lists/*trixie-backports*Packages*" >/dev/null; }
-age() { echo $(($(date +%s) - $(stat -c %Y "$d/stamp" 2>/dev/null || echo 0))); }
+age() { echo $(($(date +%s) - $(stat -c %Y "$1" 2>/dev/null || echo 0))); }
 
 # An update holds the lock exclusively; apt run on the lists holds it
 # shared (fd 8 stays open across the exec), so no reader sees half a list.
 refresh() {	# refresh [force]
 	exec 8>"$d/lock"
 	flock 8
-	if [ -z "${1:-}" ] && [ "$(age)" -lt "$max_age" ] && have_lists; then
+	# Offline, an update fails after some seconds: with lists to fall
+	# back on, it is not tried again for an hour.
+	if [ -z "${1:-}" ] && have_lists &&
+	   { [ "$(age "$d/stamp")" -lt "$max_age" ] || [ "$(age "$d/attempt")" -lt "${RF_APT_RETRY:-3600}" ]; }; then
 		flock -s 8; return 0
 	fi
-	if apt-get "${opts[@]}" -qq update >"$d/update.log" 2>&1 && have_lists; then
+	touch "$d/attempt"
+	# apt-get update exits 0 when an index could not be fetched.
+	if apt-get "${opts[@]}" -qq -o Acquire::Retries=1 update >"$d/update.log" 2>&1 &&
+	   ! grep -qE '^(W|E): (Failed to fetch|Some index files failed)' "$d/update.log" && have_lists; then
 		touch "$d/stamp"
 	elif have_lists; then
 		echo "trixie-apt: update failed, using lists from $(date -r "$d/stamp" +%F 2>/dev/null || echo '?'):" \
