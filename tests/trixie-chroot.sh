@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# trixie-chroot.sh [install PKG|FILE.deb... | run [--bind DIR CDIR] CMD...]:
-# a Debian 13 chroot in the
-# cache, for building modules against trixie's kernels as a trixie user
-# would: their kbuild tools (modpost, objtool, resolve_btfids) need a newer
-# glibc than Debian 12's.  Prints the chroot's directory (last line).
+# trixie-chroot.sh [install PKG|FILE.deb... | run [--bind DIR CDIR] CMD...]
+#
+# A Debian 13 chroot in the cache, for building modules against trixie's
+# kernels as a trixie user would: their kbuild tools (modpost, objtool,
+# resolve_btfids) need a newer glibc than Debian 12's.  Prints the
+# chroot's directory (last line; not for run).
 #
 # Made once with debootstrap (minbase), with gcc, make and dkms; apt in it
 # uses trixie and trixie-backports.  `install` installs packages (names
