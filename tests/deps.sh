@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
 	build-essential gcc-multilib pkg-config bc flex bison libelf-dev
 	libssl-dev cpio xz-utils zstd dwarves rsync kmod libkmod-dev
-	busybox-static qemu-system-x86 dkms
+	busybox-static qemu-system-x86 dkms debootstrap
 	linux-source-6.12
 	spin gnuplot-nox python3 valgrind
 	dpkg-dev patch meson ninja-build libglib2.0-dev

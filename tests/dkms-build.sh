@@ -1,28 +1,66 @@
 #!/bin/bash
-# dkms-build.sh KERNEL...: add this tree to DKMS and build the module for
-# each test kernel (6.1, 6.12: see kernel.sh), against headers unpacked in
-# the cache; prints "KREL PATH-TO-KO" per kernel.  Nothing is installed
-# into /lib/modules: the VM runner loads the built file.
+# dkms-build.sh [-o DIR] KERNEL...: add this tree to DKMS and build the
+# module for each test kernel (names as kernel.sh takes them), against
+# headers unpacked in the cache; prints "KREL PATH-TO-KO" per kernel.
+# Nothing is installed into /lib/modules: the VM runner loads the built
+# file.  With -o (one kernel), the module is also copied into DIR.
+#
+# Debian 12's kernels are built by the host's DKMS.  A trixie kernel's
+# (kernel.sh gives KCHROOT) by the DKMS of the Debian 13 chroot, where its
+# headers are installed, as a trixie user's DKMS would: the tree is copied
+# to the chroot's /usr/src, and one build at a time holds its DKMS tree.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cache=${RF_CACHE:-/var/cache/robustfutex}
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
-src=/usr/src/robustfutex-$ver
+out=
+[ "${1:-}" = -o ] && { out=$2; shift 2; }
+files=("$top/Kbuild" "$top/Makefile" "$top/dkms.conf" "$top/module" "$top/uapi")
+log=$(mktemp "${TMPDIR:-/tmp}/rf-dkms.XXXXXX")
+trap 'rm -f "$log"' EXIT
 
-mkdir -p "$src"
-rsync -a --delete "$top/Kbuild" "$top/Makefile" "$top/dkms.conf" \
-	"$top/module" "$top/uapi" "$src/"
-dkms remove "robustfutex/$ver" --all >/dev/null 2>&1 || true
-dkms add "robustfutex/$ver" >/dev/null
+host_added=
 for k in "$@"; do
-	eval "$("$top/tests/kernel.sh" "$k" | grep -E '^(KREL|KDIR)=')"
+	KCHROOT=
+	eval "$("$here/kernel.sh" --headers "$k" | grep -E '^(KREL|KDIR|KCHROOT)=')"
 	krel=$KREL
-	if ! dkms build "robustfutex/$ver" -k "$krel" --kernelsourcedir "$KDIR" \
-		--force >/tmp/rf-dkms.log 2>&1; then
-		cat /tmp/rf-dkms.log >&2
-		find /var/lib/dkms/robustfutex -name make.log -exec cat {} + >&2
-		exit 1
+	if [ -n "$KCHROOT" ]; then
+		exec 8>"$cache/.trixie-dkms.lock"
+		flock 8
+		rsync -a --delete "${files[@]}" "$KCHROOT/usr/src/robustfutex-$ver/"
+		mtree=$KCHROOT/var/lib/dkms/robustfutex/$ver/$krel
+		if ! "$here/trixie-chroot.sh" run sh -c "
+			dkms remove robustfutex/$ver --all >/dev/null 2>&1 || true
+			dkms add robustfutex/$ver >/dev/null &&
+			dkms build robustfutex/$ver -k '$krel' --force" >"$log" 2>&1; then
+			cat "$log" >&2
+			find "$KCHROOT/var/lib/dkms/robustfutex" -name make.log -exec cat {} + >&2
+			exit 1
+		fi
+	else
+		src=/usr/src/robustfutex-$ver
+		if [ -z "$host_added" ]; then
+			mkdir -p "$src"
+			rsync -a --delete "${files[@]}" "$src/"
+			dkms remove "robustfutex/$ver" --all >/dev/null 2>&1 || true
+			dkms add "robustfutex/$ver" >/dev/null
+			host_added=1
+		fi
+		mtree=/var/lib/dkms/robustfutex/$ver/$krel
+		if ! dkms build "robustfutex/$ver" -k "$krel" --kernelsourcedir "$KDIR" \
+			--force >"$log" 2>&1; then
+			cat "$log" >&2
+			find /var/lib/dkms/robustfutex -name make.log -exec cat {} + >&2
+			exit 1
+		fi
 	fi
-	ko=$(find "/var/lib/dkms/robustfutex/$ver/$krel" -name 'robustfutex.ko*' | head -n 1)
+	ko=$(find "$mtree" -name 'robustfutex.ko*' | head -n 1)
 	[ -n "$ko" ] || { echo "dkms-build: no module built for $krel" >&2; exit 1; }
+	if [ -n "$out" ]; then
+		mkdir -p "$out"
+		cp "$ko" "$out/"
+	fi
+	exec 8>&-
 	echo "$krel $ko"
 done
