@@ -155,13 +155,13 @@ def unc_line(lines, env, threads, impl):
 def floors_table(lines):
     """Where each implementation stands against the bare atomics."""
     t = Table(["env", "threads", "CAS+xchg", "CAS+fetch_or+xchg", "rf",
-               "glibc-robust", "glibc-normal", "rf/3-atomic", "robust/2-atomic",
-               "normal/2-atomic"])
+               "glibc-robust", "glibc-normal", ML72, "rf/3-atomic", "robust/2-atomic",
+               "normal/2-atomic", "ml72/2-atomic"])
     found = False
     for env in ("vm", "host-native"):
         for threads in (1, 2):
             med = {}
-            for i in IMPLS + FLOORS:
+            for i in IMPLS + FLOORS + (ML72,):
                 d = unc_line(lines, env, threads, i)
                 med[i] = d["ns_per_pair"]["median"] if d and "ns_per_pair" in d else None
             if med["atomics-cas-xchg"] is None:
@@ -171,9 +171,11 @@ def floors_table(lines):
             t.add(env, "1" if threads == 1 else "2 (1 idle)",
                   fmt(med["atomics-cas-xchg"]), fmt(med["atomics-cas-or-xchg"]),
                   fmt(med["rf"]), fmt(med["glibc-robust"]), fmt(med["glibc-normal"]),
+                  fmt(med[ML72]),
                   r(med["rf"], med["atomics-cas-or-xchg"]),
                   r(med["glibc-robust"], med["atomics-cas-xchg"]),
-                  r(med["glibc-normal"], med["atomics-cas-xchg"]))
+                  r(med["glibc-normal"], med["atomics-cas-xchg"]),
+                  r(med[ML72], med["atomics-cas-xchg"]))
     return t.render() if found else ""
 
 
@@ -543,8 +545,8 @@ def observed(d):
         return "n/a: " + d["na"]
     setup = "" if d.get("setup") == "0" else " [setup failed: %s]" % d.get("setup")
     if s in ("unlock_race", "list32_race") and "stops" in d:
-        return "%d of %d bytes changed, killed at each of the %d instructions " \
-               "from the release to the return (word %s -> %s)%s" % (
+        return "%d of %d bytes changed at each of %d kills, release to " \
+               "return (word %s -> %s)%s" % (
                    d["bytes_changed"], d["region_bytes"], d["stops"],
                    d["word_before"], d["word_after"], setup)
     if s in ("unlock_race", "list32_race"):
@@ -958,7 +960,8 @@ def main():
         txt.append("")
         txt.append("Uncontended lock+unlock against the bare atomics (ns/pair, medians;")
         txt.append("1 thread: the process never had a second one, and glibc 2.34+ then")
-        txt.append("skips atomics in its normal mutex; 2: an idle second thread is alive)")
+        txt.append("skips atomics in its normal mutex; 2: an idle second thread is alive;")
+        txt.append("ml72's pair is two atomics too: CAS, and the vDSO's cmpxchg)")
         txt.append("")
         txt.append(machine)
         txt.append("")
