@@ -9,7 +9,7 @@
 #   make glibc-tests     glibc's own robust-mutex tests, built in build/glibc
 #   make check           the test suite in QEMU on 6.1, 6.12 and a debug kernel
 #   make demo            comparison and benchmark against mainline in QEMU
-#                        (KERNEL=6.1|6.12|debug, QUICK=1: under 5 minutes)
+#                        (KERNEL=6.1|6.12|newest|debug, QUICK=1: about 10 minutes)
 
 VERSION := 0.1.0
 KVER ?= $(shell uname -r)

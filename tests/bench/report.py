@@ -20,6 +20,10 @@ import subprocess
 import sys
 
 IMPLS = ("rf", "glibc-robust", "glibc-normal")
+# Mainline 7.2's release (tests/bench/ml72.c: FUTEX_ROBUST_UNLOCK and the
+# vDSO's try-unlock, mainline's exit walk): a column of its own, "n/a" on
+# a kernel without them.
+ML72 = "ml72"
 # A robust pthread mutex under LD_PRELOAD=librobustfutex-pthread.so: rfbench
 # --only glibc-robust --as preload, a run of its own (not interleaved).
 PRELOAD = "preload"
@@ -151,13 +155,13 @@ def unc_line(lines, env, threads, impl):
 def floors_table(lines):
     """Where each implementation stands against the bare atomics."""
     t = Table(["env", "threads", "CAS+xchg", "CAS+fetch_or+xchg", "rf",
-               "glibc-robust", "glibc-normal", "rf/3-atomic", "robust/2-atomic",
-               "normal/2-atomic"])
+               "glibc-robust", "glibc-normal", ML72, "rf/3-atomic", "robust/2-atomic",
+               "normal/2-atomic", "ml72/2-atomic"])
     found = False
     for env in ("vm", "host-native"):
         for threads in (1, 2):
             med = {}
-            for i in IMPLS + FLOORS:
+            for i in IMPLS + FLOORS + (ML72,):
                 d = unc_line(lines, env, threads, i)
                 med[i] = d["ns_per_pair"]["median"] if d and "ns_per_pair" in d else None
             if med["atomics-cas-xchg"] is None:
@@ -167,9 +171,11 @@ def floors_table(lines):
             t.add(env, "1" if threads == 1 else "2 (1 idle)",
                   fmt(med["atomics-cas-xchg"]), fmt(med["atomics-cas-or-xchg"]),
                   fmt(med["rf"]), fmt(med["glibc-robust"]), fmt(med["glibc-normal"]),
+                  fmt(med[ML72]),
                   r(med["rf"], med["atomics-cas-or-xchg"]),
                   r(med["glibc-robust"], med["atomics-cas-xchg"]),
-                  r(med["glibc-normal"], med["atomics-cas-xchg"]))
+                  r(med["glibc-normal"], med["atomics-cas-xchg"]),
+                  r(med[ML72], med["atomics-cas-xchg"]))
     return t.render() if found else ""
 
 
@@ -261,6 +267,24 @@ def exitrate_row(lines, clock):
                 " rate is exits per 10^9 guest instructions" if clock == "icount" else ""))
 
 
+def ml72_checks(med, runs=None):
+    """ml72's ratios, where it ran: against rf and glibc robust."""
+    if med.get(ML72) is None:
+        return []
+    runs = runs or {}
+    return [("ml72/rf", None, ratio(med[ML72], med.get("rf")),
+             paired_ratios(runs.get(ML72), runs.get("rf"))),
+            ("ml72/glibc-robust", None, ratio(med[ML72], med.get("glibc-robust")),
+             paired_ratios(runs.get(ML72), runs.get("glibc-robust")))]
+
+
+def ml72_note(d):
+    """Why ml72 did not run, from its line's note ("n/a: ...")."""
+    if d and "note" in d and str(d["note"]).startswith("n/a"):
+        return "ml72 " + d["note"]
+    return ""
+
+
 def preload_checks(med):
     """The preload's ratios, where it ran: against glibc robust and rf.
     Its runs were not interleaved with theirs: no paired ratios."""
@@ -282,7 +306,7 @@ def perf_rows(lines):
     for env in ("vm", "host-native"):
         for threads in (1, 2):
             ds = {i: unc_line(lines, env, threads, i)
-                  for i in IMPLS + FLOORS + (PRELOAD,)}
+                  for i in IMPLS + FLOORS + (PRELOAD, ML72)}
             if not any(ds[i] for i in IMPLS):
                 continue
             med = {i: stat(ds[i], "ns_per_pair")[0] for i in ds}
@@ -291,7 +315,10 @@ def perf_rows(lines):
             note = ""
             if ds["rf"] and ds["rf"].get("note"):
                 note = ds["rf"]["note"]
-            shown = IMPLS + ((PRELOAD,) if ds[PRELOAD] else ())
+            if ml72_note(ds[ML72]):
+                note = "; ".join(x for x in (note, ml72_note(ds[ML72])) if x)
+            shown = IMPLS + ((PRELOAD,) if ds[PRELOAD] else ()) + \
+                ((ML72,) if ds[ML72] else ())
             rows.append(dict(
                 name="uncontended lock+unlock (%s, %s)"
                      % (env, "1 thread" if threads == 1 else "2 threads, 1 idle"),
@@ -307,7 +334,7 @@ def perf_rows(lines):
                         ("vs glibc-normal", None,
                          ratio(med["rf"], med["glibc-normal"]),
                          paired_ratios(runs["rf"], runs["glibc-normal"]))] +
-                       preload_checks(med),
+                       preload_checks(med) + ml72_checks(med, runs),
                 note=note))
     ic = {i: one(lines, bench="icount", impl=i) for i in IMPLS}
     if any(ic.values()):
@@ -323,13 +350,18 @@ def perf_rows(lines):
         counts = sorted({d[unit] for d in by(lines, bench=bench)})
         for n in counts:
             ds = {i: one(lines, bench=bench, impl=i, **{unit: n})
-                  for i in IMPLS + (PRELOAD,)}
-            if not ds[PRELOAD]:
-                del ds[PRELOAD]
+                  for i in IMPLS + (PRELOAD, ML72)}
+            for i in (PRELOAD, ML72):
+                if not ds[i]:
+                    del ds[i]
             med = {i: stat(ds[i], "ops_per_s")[0] for i in ds}
             runs = {i: (ds[i] or {}).get("ops_per_s", {}).get("runs")
                     for i in ds}
-            bad = [i for i in ds if ds[i] and ds[i].get("exclusion") != "ok"]
+            bad = [i for i in ds if ds[i] and "ops_per_s" in ds[i]
+                   and ds[i].get("exclusion") != "ok"]
+            notes = ["MUTUAL EXCLUSION VIOLATED: " + ",".join(bad)] if bad else []
+            if ml72_note(ds.get(ML72)):
+                notes.append(ml72_note(ds[ML72]))
             rows.append(dict(
                 name="%s, %d %s" % (bench, n, what if n == 1 else unit),
                 unit="ops/s", values=med,
@@ -340,27 +372,36 @@ def perf_rows(lines):
                         ("vs glibc-normal", None,
                          ratio(med["rf"], med["glibc-normal"]),
                          paired_ratios(runs["rf"], runs["glibc-normal"]))] +
-                       preload_checks(med),
-                note="MUTUAL EXCLUSION VIOLATED: " + ",".join(bad) if bad else ""))
+                       preload_checks(med) + ml72_checks(med, runs),
+                note="; ".join(notes)))
     for clock in ("wall", "icount"):
         rec = {i: next((d for d in reversed(by(lines, bench="recovery", impl=i))
                         if d.get("clock", "wall") == clock), None)
-               for i in ("rf", "glibc-robust")}
-        if not all(rec.values()):
+               for i in ("rf", "glibc-robust", ML72)}
+        if not rec["rf"] or not rec["glibc-robust"]:
             continue
+        na = ml72_note(rec[ML72])
+        if not rec[ML72] or "latency_us" not in rec[ML72]:
+            rec[ML72] = None
         for q in ("p50", "p99"):
             val = {"rf": rec["rf"]["latency_us"][q],
                    "glibc-robust": rec["glibc-robust"]["latency_us"][q],
                    "glibc-normal": None}
-            failed = sum(rec[i].get("not_eownerdead", 0) for i in rec)
+            if rec[ML72] or na:
+                val[ML72] = rec[ML72]["latency_us"][q] if rec[ML72] else None
+            failed = sum(rec[i].get("not_eownerdead", 0) for i in rec if rec[i])
+            notes = ["%d rounds without EOWNERDEAD" % failed] if failed else []
+            if na:
+                notes.append(na)
             rows.append(dict(
                 name="recovery kill->EOWNERDEAD %s (%d kills%s)"
                      % (q, rec["rf"]["kills"], ", icount" if clock == "icount" else ""),
                 unit="us" if clock == "wall" else "k instr",
                 values=val, spread={},
                 checks=[("vs glibc-robust", "recovery_vs_robust",
-                         ratio(val["rf"], val["glibc-robust"]), None)],
-                note="%d rounds without EOWNERDEAD" % failed if failed else ""))
+                         ratio(val["rf"], val["glibc-robust"]), None)] +
+                       ml72_checks(val),
+                note="; ".join(notes)))
     for clock in ("wall", "icount"):
         for f in (reap_row, forkreg_row, exitrate_row):
             row = f(lines, clock)
@@ -371,21 +412,21 @@ def perf_rows(lines):
 
 def perf_table(rows):
     t = Table(["measurement", "unit", "rf", "glibc-robust", "glibc-normal",
-               PRELOAD, "ratio", "goal", "result"])
+               PRELOAD, ML72, "ratio", "goal", "result"])
     notes = []
     for r in rows:
         v = r["values"]
         if r.get("cells"):
-            cells = list(r["cells"]) + [""]
+            cells = list(r["cells"]) + ["", ""]
         elif "loaded" in v:
-            cells = ["loaded " + fmt(v["loaded"]), "unloaded " + fmt(v["unloaded"]), "", ""]
+            cells = ["loaded " + fmt(v["loaded"]), "unloaded " + fmt(v["unloaded"]), "", "", ""]
             for k, m in enumerate(("loaded", "unloaded")):
                 cells[k] += " [%s..%s]" % (fmt(r["spread"][m]["min"]),
                                            fmt(r["spread"][m]["max"]))
         else:
             cells = []
-            for i in IMPLS + (PRELOAD,):
-                if i == PRELOAD and i not in v:
+            for i in IMPLS + (PRELOAD, ML72):
+                if i in (PRELOAD, ML72) and i not in v:
                     cells.append("")
                     continue
                 s = r["spread"].get(i)
@@ -500,11 +541,30 @@ def case_of(d):
 
 def observed(d):
     s = d["scenario"]
+    if "na" in d:
+        return "n/a: " + d["na"]
     setup = "" if d.get("setup") == "0" else " [setup failed: %s]" % d.get("setup")
-    if s == "unlock_race":
+    if s in ("unlock_race", "list32_race") and "stops" in d:
+        return "%d of %d bytes changed at each of %d kills, release to " \
+               "return (word %s -> %s)%s" % (
+                   d["bytes_changed"], d["region_bytes"], d["stops"],
+                   d["word_before"], d["word_after"], setup)
+    if s in ("unlock_race", "list32_race"):
         return "%d of %d bytes changed (word %s -> %s)%s" % (
             d["bytes_changed"], d["region_bytes"], d["word_before"],
             d["word_after"], setup)
+    if s == "pidns":
+        took = d["third_locker"] in ("0", "EOWNERDEAD")
+        return "word %s -> %s; a third locker got %s%s%s" % (
+            d["word_before"], d["word_after"], d["third_locker"],
+            (" while the owner lives: two owners" if d.get("owner_alive")
+             else " (owner gone)") if took else
+            (", the owner alive" if d.get("owner_alive") else ""), setup)
+    if s == "ml72_check":
+        return "%d of %d checks passed%s; %d contended unlocks by system call" % (
+            d["passed"], d["checks"],
+            " (failed: %s)" % d["failed"] if d.get("failed") else "",
+            d.get("unlock_syscalls", 0))
     if s == "lost_wakeup":
         if d["outcome"] == "still blocked":
             return "waiter still blocked after %d ms%s" % (d["blocked_ms"], setup)
@@ -545,10 +605,23 @@ SCENARIO_TITLES = {
     "unlock_race_binary": "bug 14485 in an unmodified pthread binary (tests/p_unlock_race.c)",
     "lost_wakeup": "owner killed between release and wake, a waiter asleep",
     "many_locks": "owner dies holding 3000 locks (mainline stops at 2048)",
+    "pidns": "a live owner's lock; a waiter with the same TID in another PID namespace dies",
     "list32": "a 32-bit list registered by a 64-bit process",
     "two_lists": "two lists in one thread (emulator + guest)",
-    "bad_list": "corrupt list: exit completes?",
+    "list32_race": "bug 14485 on a 32-bit list (an emulator's guest), x86",
     "qemu_user": "i386 glibc guests under QEMU linux-user, holder SIGKILLed",
+    "bad_list": "corrupt list: exit completes?",
+    "ml72_check": "the ml72 client itself (7.2 column only)",
+}
+
+# ml72 cells no run fills, and why.
+ML72_NA = {
+    "unlock_race_binary": "an unmodified binary uses glibc, which does not use "
+                          "FUTEX_ROBUST_UNLOCK (yet): on this kernel it is the "
+                          "mainline column",
+    "qemu_user": "no emulator or guest libc uses 7.2's release; emulated guest "
+                 "code never runs at the host vDSO's addresses, so only an "
+                 "emulator that makes the guest's unlocks itself could",
 }
 
 
@@ -573,6 +646,24 @@ CORRECTNESS_NOTES = (
     "  column: qemu-i386 as Debian builds it, same kernel); patched (rf column,",
     "  tests/qemu/robustfutex.patch), it registers the guest's list in a module",
     "  slot with the guest base and sends guest futex waits through the module.",
+    "ml72 (the 7.2 column): tests/bench/ml72.c, a robust mutex of our own over",
+    "  set_robust_list, FUTEX_ROBUST_UNLOCK and the vDSO's",
+    "  __vdso_futex_robust_list64_try_unlock (the kernel clears list_op_pending",
+    "  itself when a signal interrupts the vDSO's window), on mainline's exit",
+    "  walk.  Its unlock race cannot be built by editing memory: the child",
+    "  really unlocks, single-stepped, and is killed (memory reused first) at",
+    "  every instruction from the one that releases the word to the return.",
+    "  The same stepping without 7.2's release is the unmodified-binary row.",
+    "PID namespace: the owner is PID 1 of namespace A, the dying waiter PID 1",
+    "  of namespace B; mainline's exit walk compares TIDs as numbers, so it",
+    "  takes the waiter's pending lock for one it held.  rf's owner IDs are",
+    "  the same in every namespace.",
+    "32-bit list race: mainline and rf run the guest's own unlock (as a 32-bit",
+    "  glibc does it), cut short after the release; rf registers it as a",
+    "  mainline-protocol 32-bit slot, as for an emulator's guest glibc.  ml72",
+    "  uses 7.2's __vdso_futex_robust_list32_try_unlock and FUTEX_ROBUST_LIST32",
+    "  on a list registered through int 0x80 (x86 only: arm64 has neither a",
+    "  compat set_robust_list for a 64-bit process nor the vDSO helpers).",
 )
 
 
@@ -590,22 +681,114 @@ def correctness(lines):
     known = list(SCENARIO_TITLES)
     order.sort(key=lambda k: known.index(k[0]) if k[0] in known else len(known))
     t = Table(["scenario / case", "mainline (glibc robust, set_robust_list)",
-               "robustfutex (rf)"])
+               "robustfutex (rf)", "mainline 7.2 (ml72: FUTEX_ROBUST_UNLOCK, vDSO)"])
+    # On a kernel before 7.2, that is the reason for every ml72 cell.
+    old = next((d["na"] for d in rows if d.get("impl") == ML72 and
+                str(d.get("na", "")).startswith("kernel has no FUTEX_ROBUST_UNLOCK")),
+               None)
     out, last = [], None
     for key in order:
         scen, case = key
         if scen != last:
             if last is not None:
-                t.add("", "", "")
-            t.add(SCENARIO_TITLES.get(scen, scen) + ":", "", "")
+                t.add("", "", "", "")
+            t.add(SCENARIO_TITLES.get(scen, scen) + ":", "", "", "")
             last = scen
         c = cells[key]
+        if ML72 not in c and scen in ML72_NA:
+            c[ML72] = dict(scenario=scen, impl=ML72, variant=case,
+                           na=old or ML72_NA[scen])
         t.add("  " + case,
               observed(c["mainline"]) if "mainline" in c else "-",
-              observed(c["rf"]) if "rf" in c else "-")
-        out.append(dict(scenario=scen, case=case,
-                        mainline=c.get("mainline"), rf=c.get("rf")))
+              observed(c["rf"]) if "rf" in c else "-",
+              observed(c[ML72]) if ML72 in c else "-")
+        out.append(dict(scenario=scen, case=case, mainline=c.get("mainline"),
+                        rf=c.get("rf"), ml72=c.get(ML72)))
     return t.render(), out
+
+
+# ---- where 7.2 stands against rf ----
+
+def outcome_score(d):
+    """How good an observed outcome is (higher is better), or None where
+    the case did not run or has nothing to compare."""
+    if not d or "na" in d or d.get("setup") not in (None, "0"):
+        return None
+    s = d["scenario"]
+    if s in ("unlock_race", "list32_race"):
+        return -d["bytes_changed"]
+    if s == "pidns":
+        return -1 if d["third_locker"] in ("0", "EOWNERDEAD") else 0
+    if s == "lost_wakeup":
+        return -1 if d["outcome"] == "still blocked" else 0
+    if s in ("many_locks",):
+        return d["owner_died_words"]
+    if s in ("list32", "two_lists", "bad_list", "qemu_user"):
+        return d.get("recovered")
+    return None
+
+
+def where_ml72(crows, prows):
+    """In words: where 7.2 (ml72) does better than rf, as well, or worse."""
+    better, same, worse, na, nostate = [], [], [], [], []
+    for r in crows:
+        m, f = r.get("ml72"), r.get("rf")
+        name = "%s (%s)" % (SCENARIO_TITLES.get(r["scenario"], r["scenario"]),
+                            r["case"])
+        if r["scenario"] == "ml72_check":
+            continue
+        if m and "na" in m and "(mainline column)" in m["na"]:
+            # 7.2 changes nothing here: its outcome is mainline's.
+            m = r.get("mainline")
+            name += " [7.2 = mainline here]"
+        elif m and "na" in m and m["na"].startswith("no such state"):
+            nostate.append("%s: %s" % (name, m["na"]))
+            continue
+        elif m and "na" in m:
+            na.append((name, m["na"]))
+            continue
+        a, b = outcome_score(m), outcome_score(f)
+        if a is None or b is None:
+            continue
+        (better if a > b else worse if a < b else same).append(name)
+    lower = {"ns/pair", "us", "ms", "k instr", "instr"}
+    pb, ps, pw = [], [], []
+    for r in prows:
+        v = r.get("values", {})
+        m, f = v.get(ML72), v.get("rf")
+        if m is None or f is None or r["unit"] not in lower | {"ops/s"}:
+            continue
+        adv = f / m if r["unit"] in lower else m / f  # > 1: ml72 better
+        txt = "%s: ml72 %s, rf %s %s" % (r["name"], fmt(m), fmt(f), r["unit"])
+        if adv > 1.05:
+            pb.append("%s (%.2fx rf)" % (txt, adv))
+        elif adv < 1 / 1.05:
+            pw.append("%s (%.2fx rf)" % (txt, adv))
+        else:
+            ps.append(txt)
+    out = []
+    ran = [d for r in crows for d in (r.get("ml72"),) if d and "na" not in d] + \
+        [r for r in prows if r.get("values", {}).get(ML72) is not None]
+    if not ran:
+        why = next((x for _, x in na if x.startswith("kernel has no")),
+                   "no 7.2 results")
+        return ["7.2 (ml72): n/a on this kernel: %s." % why]
+
+    def para(title, items):
+        if items:
+            out.append(title)
+            out.extend("  - " + x for x in items)
+    para("Where 7.2 is better than rf (observed outcome):", better)
+    para("Where 7.2 is better than rf (cost, one run: more than 5% apart):", pb)
+    para("Where both do the same:", same)
+    para("Where the state cannot arise under 7.2 (rf meets and recovers it):",
+         nostate)
+    para("Where cost is within 5% (one run: no difference claimed):", ps)
+    para("Where rf is better than 7.2 (observed outcome):", worse)
+    para("Where rf costs less than 7.2 (one run: more than 5% apart):", pw)
+    para("Where 7.2 offers nothing of its own (n/a):",
+         ["%s: %s" % x for x in na])
+    return out
 
 
 # ---- charts ----
@@ -618,7 +801,7 @@ def charts(lines, outdir):
     made, script = [], ["set terminal pngcairo size 960,600 font 'sans,11'",
                         "set grid", "set key top right"]
     colors = {"rf": "#d62728", "glibc-robust": "#1f77b4", "glibc-normal": "#7f7f7f",
-              PRELOAD: "#2ca02c"}
+              PRELOAD: "#2ca02c", ML72: "#9467bd"}
 
     # Throughput vs threads (and processes).
     if by(lines, bench="contended"):
@@ -629,7 +812,9 @@ def charts(lines, outdir):
         for bench, unit, label in (("contended", "threads", "threads (one process)"),
                                    ("pshared", "processes", "processes (memfd mapping)")):
             plots = []
-            for i in IMPLS + ((PRELOAD,) if by(lines, bench=bench, impl=PRELOAD) else ()):
+            for i in IMPLS + tuple(x for x in (PRELOAD, ML72)
+                                   if any("ops_per_s" in d
+                                          for d in by(lines, bench=bench, impl=x))):
                 path = os.path.join(data, "%s-%s.dat" % (bench, i))
                 with open(path, "w") as f:
                     for d in sorted(by(lines, bench=bench, impl=i), key=lambda d: d[unit]):
@@ -650,7 +835,8 @@ def charts(lines, outdir):
             ("wall", "recovery.png", "latency (microseconds, wall clock)"),
             ("icount", "recovery-icount.png",
              "latency (thousands of guest instructions, QEMU -icount)")):
-        rec = [d for d in by(lines, bench="recovery") if d.get("clock", "wall") == clock]
+        rec = [d for d in by(lines, bench="recovery")
+               if d.get("clock", "wall") == clock and "latency_us" in d]
         if not rec:
             continue
         plots = []
@@ -758,6 +944,12 @@ def main():
                "LD_PRELOAD=librobustfutex-pthread.so (rfbench's")
     txt.append("glibc-robust code, unchanged; run after the others, not "
                "interleaved with them).")
+    txt.append("ml72 = mainline 7.2's release: a robust mutex of our own "
+               "(tests/bench/ml72.c) over")
+    txt.append("set_robust_list, FUTEX_ROBUST_UNLOCK and the vDSO's try-unlock, "
+               "on mainline's exit walk;")
+    txt.append("interleaved with rf and glibc; \"n/a\" on kernels without "
+               "FUTEX_ROBUST_UNLOCK (before 7.2).")
     txt.append("")
     txt.append("Performance (median of the runs, [min..max]; ratio = rf / other or as")
     txt.append("named, from the medians; \"within noise\" = the goal lies inside the")
@@ -772,7 +964,8 @@ def main():
         txt.append("")
         txt.append("Uncontended lock+unlock against the bare atomics (ns/pair, medians;")
         txt.append("1 thread: the process never had a second one, and glibc 2.34+ then")
-        txt.append("skips atomics in its normal mutex; 2: an idle second thread is alive)")
+        txt.append("skips atomics in its normal mutex; 2: an idle second thread is alive;")
+        txt.append("ml72's pair is two atomics too: CAS, and the vDSO's cmpxchg)")
         txt.append("")
         txt.append(machine)
         txt.append("")
@@ -802,6 +995,10 @@ def main():
     txt.append("")
     for n in CORRECTNESS_NOTES:
         txt.append("  " + n)
+    txt.append("")
+    txt.append("Mainline 7.2 (ml72) against robustfutex (rf), row by row")
+    txt.append("")
+    txt.extend(where_ml72(crows, rows))
     txt.append("")
     counters = one(lines, bench="counters")
     if counters:

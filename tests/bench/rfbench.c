@@ -2,7 +2,10 @@
 /*
  * rfbench: robustfutex (rf_mutex through the module) against mainline
  * (glibc's robust pthread mutex: set_robust_list + futex) on the same
- * running kernel, with glibc's normal mutex as the floor.
+ * running kernel, with glibc's normal mutex as the floor, and against
+ * mainline 7.2's release (ml72.c: FUTEX_ROBUST_UNLOCK and the vDSO's
+ * try-unlock; "n/a" on a kernel without them) in the uncontended,
+ * contended, pshared and recovery benches.
  *
  *   rfbench [--quick] [--runs N] [--iters N] [--pin] [--clock C] SUBCOMMAND
  *
@@ -25,8 +28,9 @@
  *   exitcost                kill -> waitpid of a process holding N locks
  *   pairs --impl NAME       one timed-less loop of pairs, for callgrind
  *
- * --only NAME [--as LABEL] runs uncontended, contended and pshared with
- * one implementation (and no floors), its results labelled LABEL: with
+ * --only NAME [--as LABEL] runs uncontended, contended, pshared (and
+ * recovery) with one implementation (and no floors), its results
+ * labelled LABEL (without rf, the module need not be loaded): with
  * LD_PRELOAD=librobustfutex-pthread.so, "--only glibc-robust --as preload"
  * times the preload's mutex behind glibc's API.  A glibc-robust mutex that
  * init made the preload's (RFK_MARK in __kind) must be labelled "preload",
@@ -68,16 +72,19 @@
 #include "robustfutex.h"
 
 #include "rf_internal.h"
+#include "ml72.h"
 
 #define MAX_RUNS	64
 #define MAX_THREADS	8
 
-enum impl { IMPL_RF, IMPL_GLIBC_ROBUST, IMPL_GLIBC_NORMAL, NR_IMPLS };
+enum impl { IMPL_RF, IMPL_GLIBC_ROBUST, IMPL_GLIBC_NORMAL, IMPL_ML72,
+	    NR_IMPLS };
 
 static const char *const impl_names[NR_IMPLS] = {
 	[IMPL_RF]		= "rf",
 	[IMPL_GLIBC_ROBUST]	= "glibc-robust",
 	[IMPL_GLIBC_NORMAL]	= "glibc-normal",
+	[IMPL_ML72]		= "ml72",
 };
 
 static struct {
@@ -196,19 +203,35 @@ static long iters_or(long def, long quick_def)
 	return opt.quick ? quick_def : def;
 }
 
-/* ---- the three mutexes behind one interface ---- */
+/* ---- the four mutexes behind one interface ---- */
 
 struct bm {
 	union {
 		rf_mutex_t rf;
 		pthread_mutex_t pt;
+		ml72_mutex_t ml72;
 	};
 	enum impl impl;
 };
 
-/* Initialise a bare mutex of kind @impl at @m (robust: rf and glibc-robust). */
+/* Why @i cannot run here: ml72 on a kernel without 7.2's release. */
+static const char *na_reason(enum impl i)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof(buf), "n/a: %s", i == IMPL_ML72 && ml72_why_not() ?
+		 ml72_why_not() : "module required");
+	return buf;
+}
+
+/*
+ * Initialise a bare mutex of kind @impl at @m (robust: rf, glibc-robust,
+ * ml72; ml72's futex operations are always shared-keyed).
+ */
 static int mutex_init(void *m, enum impl impl, bool pshared)
 {
+	if (impl == IMPL_ML72)
+		return ml72_init(m);
 	if (impl == IMPL_RF) {
 		rf_mutexattr_t a;
 		int r;
@@ -238,7 +261,11 @@ static int mutex_init(void *m, enum impl impl, bool pshared)
 
 static inline int mutex_lock(void *m, enum impl impl)
 {
-	return impl == IMPL_RF ? rf_mutex_lock(m) : pthread_mutex_lock(m);
+	switch (impl) {
+	case IMPL_RF:	return rf_mutex_lock(m);
+	case IMPL_ML72:	return ml72_lock(m);
+	default:	return pthread_mutex_lock(m);
+	}
 }
 
 /*
@@ -248,7 +275,8 @@ static inline int mutex_lock(void *m, enum impl impl)
  */
 static bool preload_made(struct bm *b)
 {
-	return b->impl != IMPL_RF && rfk_marked((uint32_t)b->pt.__data.__kind);
+	return (b->impl == IMPL_GLIBC_ROBUST || b->impl == IMPL_GLIBC_NORMAL) &&
+	       rfk_marked((uint32_t)b->pt.__data.__kind);
 }
 
 static void check_label(struct bm *b)
@@ -278,20 +306,29 @@ static int bm_init(struct bm *b, enum impl impl, bool pshared)
 
 static inline int bm_lock(struct bm *b)
 {
-	return b->impl == IMPL_RF ? rf_mutex_lock(&b->rf) :
-				    pthread_mutex_lock(&b->pt);
+	switch (b->impl) {
+	case IMPL_RF:	return rf_mutex_lock(&b->rf);
+	case IMPL_ML72:	return ml72_lock(&b->ml72);
+	default:	return pthread_mutex_lock(&b->pt);
+	}
 }
 
 static inline int bm_unlock(struct bm *b)
 {
-	return b->impl == IMPL_RF ? rf_mutex_unlock(&b->rf) :
-				    pthread_mutex_unlock(&b->pt);
+	switch (b->impl) {
+	case IMPL_RF:	return rf_mutex_unlock(&b->rf);
+	case IMPL_ML72:	return ml72_unlock(&b->ml72);
+	default:	return pthread_mutex_unlock(&b->pt);
+	}
 }
 
 static inline int bm_consistent(struct bm *b)
 {
-	return b->impl == IMPL_RF ? rf_mutex_consistent(&b->rf) :
-				    pthread_mutex_consistent(&b->pt);
+	switch (b->impl) {
+	case IMPL_RF:	return rf_mutex_consistent(&b->rf);
+	case IMPL_ML72:	return ml72_consistent(&b->ml72);
+	default:	return pthread_mutex_consistent(&b->pt);
+	}
 }
 
 /* The futex word: the first 4 bytes of either kind of mutex. */
@@ -340,10 +377,24 @@ static __attribute__((noinline)) int pairs_pthread(pthread_mutex_t *m, long n)
 	return err;
 }
 
+static __attribute__((noinline)) int pairs_ml72(ml72_mutex_t *m, long n)
+{
+	int err = 0;
+
+	for (long i = 0; i < n; i++) {
+		err |= ml72_lock(m);
+		err |= ml72_unlock(m);
+	}
+	return err;
+}
+
 static int pairs(struct bm *b, long n)
 {
-	return b->impl == IMPL_RF ? pairs_rf(&b->rf, n) :
-				    pairs_pthread(&b->pt, n);
+	switch (b->impl) {
+	case IMPL_RF:	return pairs_rf(&b->rf, n);
+	case IMPL_ML72:	return pairs_ml72(&b->ml72, n);
+	default:	return pairs_pthread(&b->pt, n);
+	}
 }
 
 /*
@@ -393,6 +444,7 @@ static const char *const unc_names[NR_UNC] = {
 	[IMPL_RF]		= "rf",
 	[IMPL_GLIBC_ROBUST]	= "glibc-robust",
 	[IMPL_GLIBC_NORMAL]	= "glibc-normal",
+	[IMPL_ML72]		= "ml72",
 	[FLOOR_CAS_XCHG]	= "atomics-cas-xchg",
 	[FLOOR_CAS_OR_XCHG]	= "atomics-cas-or-xchg",
 };
@@ -486,7 +538,8 @@ static void uncontended_variant(struct bm *m, bool *ok, long n, int threads)
 			j_str("note", "host native, list registration skipped");
 #endif
 		if (!ok[i]) {
-			j_str("note", opt.native ?
+			j_str("note", i == IMPL_ML72 ? na_reason(i) :
+				      opt.native ?
 				      "n/a natively (module required)" :
 				      "n/a (module required)");
 		} else {
@@ -521,7 +574,8 @@ static void bench_uncontended(void)
 		/* Registration happens on the first lock. */
 		ok[i] = !err && !pairs(&m[i], 1);
 		if (!ok[i])
-			progress("uncontended %s: n/a (%s)", unc_name(i),
+			progress("uncontended %s: %s", unc_name(i),
+				 i == IMPL_ML72 ? na_reason(i) :
 				 strerror(err ?: ENODEV));
 	}
 	/* Single-threaded first: a process never becomes so again. */
@@ -658,38 +712,78 @@ static void emit_throughput(const char *bench, enum impl i, const char *unit,
 	j_end();
 }
 
+/* A bench @i cannot run here (ml72 without 7.2's release): say so. */
+static void emit_na(const char *bench, enum impl i, const char *unit, int n)
+{
+	j_begin(bench);
+	j_str("impl", impl_name(i));
+	if (unit)
+		j_int(unit, n);
+	j_str("note", na_reason(i));
+	j_end();
+}
+
+/*
+ * Which implementations a throughput bench runs: the selected ones that
+ * can (ml72 may not; the others must).
+ */
+static void runnable(bool *ok, int (*init)(enum impl, void *), void *arg,
+		     const char *what)
+{
+	for (int i = 0; i < NR_IMPLS; i++) {
+		ok[i] = false;
+		if (!selected(i))
+			continue;
+		if (init(i, arg)) {
+			if (i == IMPL_ML72)
+				continue;
+			die(what, ENODEV);
+		}
+		ok[i] = true;
+	}
+}
+
+static struct shared_data contended_s[NR_IMPLS];
+
+static int contended_init(enum impl i, void *arg)
+{
+	return bm_init(&contended_s[i].m, i, false);
+}
+
 static void bench_contended(void)
 {
 	static const int nthreads[] = { 1, 2, 4, 8 };
 	long total = iters_or(1000000, 100000);
-	static struct shared_data s[NR_IMPLS];
+	struct shared_data *s = contended_s;
 	double ops[NR_IMPLS][MAX_RUNS];
+	bool ok[NR_IMPLS];
 	unsigned int t;
 	int i, r;
 
-	for (i = 0; i < NR_IMPLS; i++)
-		if (selected(i) && bm_init(&s[i].m, i, false))
-			die("contended: init", ENODEV);
+	runnable(ok, contended_init, NULL, "contended: init");
 	for (t = 0; t < sizeof(nthreads) / sizeof(*nthreads); t++) {
 		progress("contended: %d threads, %d runs of %ld ops",
 			 nthreads[t], opt.runs, total);
 		for (i = 0; i < NR_IMPLS; i++) {	/* warm-up */
-			if (!selected(i))
+			if (!ok[i])
 				continue;
 			s[i].errors = 0;
 			contended_run(&s[i], nthreads[t], total / 10);
 		}
 		for (r = 0; r < opt.runs; r++)
 			for (i = 0; i < NR_IMPLS; i++)
-				if (selected(i))
+				if (ok[i])
 					ops[i][r] = contended_run(&s[i],
 								  nthreads[t],
 								  total);
-		for (i = 0; i < NR_IMPLS; i++)
-			if (selected(i))
+		for (i = 0; i < NR_IMPLS; i++) {
+			if (ok[i])
 				emit_throughput("contended", i, "threads",
 						nthreads[t], total, ops[i],
 						s[i].errors);
+			else if (selected(i))
+				emit_na("contended", i, "threads", nthreads[t]);
+		}
 	}
 }
 
@@ -743,46 +837,57 @@ static double pshared_run(int mfd, int nprocs, long total)
 	return (double)n * nprocs * 1e9 / t0;
 }
 
+/* A memfd holding a shared_data whose mutex is of kind @i, in *@arg[i]. */
+static int pshared_init(enum impl i, void *arg)
+{
+	int *mfd = arg;
+	struct shared_data *s;
+	int err;
+
+	mfd[i] = memfd_create("rfbench", MFD_CLOEXEC);
+	if (mfd[i] < 0 || ftruncate(mfd[i], sizeof(*s)))
+		die("memfd", errno);
+	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 mfd[i], 0);
+	if (s == MAP_FAILED)
+		die("pshared: mmap", errno);
+	err = bm_init(&s->m, i, true);
+	munmap(s, sizeof(*s));
+	return err;
+}
+
 static void bench_pshared(void)
 {
 	static const int nprocs[] = { 2, 4 };
 	long total = iters_or(1000000, 100000);
 	int mfd[NR_IMPLS], errors[NR_IMPLS];
 	double ops[NR_IMPLS][MAX_RUNS];
+	bool ok[NR_IMPLS];
 	unsigned int p;
 	int i, r;
 
-	for (i = 0; i < NR_IMPLS; i++) {
-		struct shared_data *s;
-
-		if (!selected(i))
-			continue;
-		mfd[i] = memfd_create("rfbench", MFD_CLOEXEC);
-		if (mfd[i] < 0 || ftruncate(mfd[i], sizeof(*s)))
-			die("memfd", errno);
-		s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED,
-			 mfd[i], 0);
-		if (s == MAP_FAILED || bm_init(&s->m, i, true))
-			die("pshared: init", ENODEV);
-		munmap(s, sizeof(*s));
-	}
+	runnable(ok, pshared_init, mfd, "pshared: init");
 	for (p = 0; p < sizeof(nprocs) / sizeof(*nprocs); p++) {
 		progress("pshared: %d processes, %d runs of %ld ops",
 			 nprocs[p], opt.runs, total);
 		for (i = 0; i < NR_IMPLS; i++)
-			if (selected(i))
+			if (ok[i])
 				pshared_run(mfd[i], nprocs[p], total / 10);
 		for (r = 0; r < opt.runs; r++)
 			for (i = 0; i < NR_IMPLS; i++)
-				if (selected(i))
+				if (ok[i])
 					ops[i][r] = pshared_run(mfd[i],
 								nprocs[p],
 								total);
 		for (i = 0; i < NR_IMPLS; i++) {
 			struct shared_data *s;
 
-			if (!selected(i))
+			if (!ok[i]) {
+				if (selected(i))
+					emit_na("pshared", i, "processes",
+						nprocs[p]);
 				continue;
+			}
 			s = mmap(NULL, sizeof(*s), PROT_READ, MAP_SHARED,
 				 mfd[i], 0);
 			errors[i] = s == MAP_FAILED ? 1 : s->errors;
@@ -897,19 +1002,30 @@ static void emit_latency(const char *bench, enum impl i, double *us, int n,
 
 static void bench_recovery(void)
 {
-	static const enum impl impls[] = { IMPL_RF, IMPL_GLIBC_ROBUST };
-	enum { NI = 2 };
+	static const enum impl all[] = { IMPL_RF, IMPL_GLIBC_ROBUST, IMPL_ML72 };
+	enum { MAX_NI = 3 };
 	long kills = iters_or(300, 100);
-	struct waiter w[NI];
-	pthread_t th[NI];
-	double *us[NI];
-	int failed[NI] = { 0 }, i, k;
+	enum impl impls[MAX_NI];
+	struct waiter w[MAX_NI];
+	pthread_t th[MAX_NI];
+	double *us[MAX_NI];
+	int failed[MAX_NI] = { 0 }, i, k, ni = 0;
 
-	for (i = 0; i < NI; i++) {
-		struct bm *m = map_shared(sizeof(*m));
+	for (unsigned int a = 0; a < sizeof(all) / sizeof(*all); a++) {
+		struct bm *m;
 
-		if (bm_init(m, impls[i], true))
-			die("recovery: init", ENODEV);
+		if (!selected(all[a]))
+			continue;
+		m = map_shared(sizeof(*m));
+		if (bm_init(m, all[a], true)) {
+			if (all[a] != IMPL_ML72)
+				die("recovery: init", ENODEV);
+			emit_na("recovery", all[a], NULL, 0);
+			munmap(m, sizeof(*m));
+			continue;
+		}
+		i = ni++;
+		impls[i] = all[a];
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].m = m;
 		sem_init(&w[i].go, 0, 0);
@@ -920,10 +1036,10 @@ static void bench_recovery(void)
 	}
 	progress("recovery: %ld kills each, alternating", kills);
 	/* Warm-up: one round each, not counted. */
-	for (i = 0; i < NI; i++)
+	for (i = 0; i < ni; i++)
 		recovery_round(&w[i]);
 	for (k = 0; k < kills; k++) {
-		for (i = 0; i < NI; i++) {
+		for (i = 0; i < ni; i++) {
 			double ns = recovery_round(&w[i]);
 
 			if (ns < 0)
@@ -931,7 +1047,7 @@ static void bench_recovery(void)
 			us[i][k] = ns < 0 ? 0 : ns / 1000;
 		}
 	}
-	for (i = 0; i < NI; i++) {
+	for (i = 0; i < ni; i++) {
 		w[i].stop = true;
 		sem_post(&w[i].go);
 		pthread_join(th[i], NULL);
@@ -1452,8 +1568,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: rfbench [--quick] [--runs N] [--iters N] [--native] [--pin]\n"
 		"               [--clock wall|icount]\n"
-		"               [--impl rf|glibc-robust|glibc-normal]\n"
-		"               [--only rf|glibc-robust|glibc-normal [--as LABEL]]\n"
+		"               [--impl rf|glibc-robust|glibc-normal|ml72]\n"
+		"               [--only rf|glibc-robust|glibc-normal|ml72 [--as LABEL]]\n"
 		"               [--idle N]\n"
 		"               uncontended|contended|pshared|recovery|exitrate|exitcost|\n"
 		"               reap|forkreg|pairs\n");
@@ -1523,7 +1639,8 @@ int main(int argc, char **argv)
 		usage();
 	/* One implementation alone: the benches that time them side by side. */
 	if (opt.only >= 0 && strcmp(cmd, "uncontended") &&
-	    strcmp(cmd, "contended") && strcmp(cmd, "pshared"))
+	    strcmp(cmd, "contended") && strcmp(cmd, "pshared") &&
+	    strcmp(cmd, "recovery"))
 		usage();
 	/* The library's one-line warning would say what n/a already says. */
 	setenv("RF_QUIET", "1", 0);
@@ -1534,7 +1651,8 @@ int main(int argc, char **argv)
 		if (cmds[c].module)
 			die(cmd, ENODEV);
 #else
-		if (cmds[c].module && access(RF_DEVICE_PATH, F_OK))
+		if (cmds[c].module && selected(IMPL_RF) &&
+		    access(RF_DEVICE_PATH, F_OK))
 			die(RF_DEVICE_PATH " (load the module)", ENODEV);
 #endif
 		cmds[c].fn();
