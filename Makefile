@@ -7,7 +7,8 @@
 #   make qemu            QEMU linux-user, stock and patched, and its guest
 #                        programs in build/qemu/ (tests/qemu/README.md)
 #   make glibc-tests     glibc's own robust-mutex tests, built in build/glibc
-#   make check           the test suite in QEMU on 6.1, 6.12 and a debug kernel
+#   make check           the test suite in QEMU on 6.1, 6.12, the newest Debian
+#                        kernel, 6.1-rt and a debug RT kernel (tests/run-all)
 #   make demo            comparison and benchmark against mainline in QEMU
 #                        (KERNEL=6.1|6.12|newest|debug, QUICK=1: about 10 minutes)
 
