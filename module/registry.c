@@ -180,9 +180,9 @@ static void rf_twork_fn(struct callback_head *cb)
  * and on PREEMPT_RT every spinlock_t sleeps: this takes no lock at all.
  * Everything else (waking the owner's waiters, the walk) is the
  * task_work's, which runs in the same thread in process context.
- * Waiters that ask meanwhile find the owner PF_EXITING (exit), or its
- * walk queued (exec), and a waiter already asleep on its owner is woken
- * by the task_work.
+ * A waiter that asks meanwhile finds the owner PF_EXITING (exit), or
+ * at exec links itself to it; either way one asleep on its owner is
+ * woken by the task_work.
  */
 static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode)
 {
