@@ -35,6 +35,8 @@
 #include <linux/log2.h>
 #include <linux/futex.h>
 #include <linux/uaccess.h>
+#include <linux/nsproxy.h>
+#include <linux/time_namespace.h>
 #include "rf.h"
 
 struct rf_key {
@@ -364,6 +366,30 @@ void rf_pass_wake(struct rf_thread *t)
 		rf_wake_key(&key, 1);
 }
 
+/*
+ * An absolute CLOCK_MONOTONIC deadline is the caller's time namespace's
+ * time (CRIU restores containers into one): the hrtimer runs on the
+ * host's.  Subtract the namespace's offset, clamped to [0, KTIME_MAX], as
+ * futex() does (timens_ktime_to_host() is inline over a function that is
+ * not exported; the offsets are in the header).  CLOCK_REALTIME has no
+ * namespace offset.
+ */
+static ktime_t rf_timens_to_host(ktime_t t)
+{
+#ifdef CONFIG_TIME_NS
+	const struct timens_offsets *o = &current->nsproxy->time_ns->offsets;
+	ktime_t off = timespec64_to_ktime(o->monotonic);
+
+	if (off > 0 && t < off)
+		return 0;		/* long past on the host's clock */
+	if (off < 0 && t > KTIME_MAX + off)
+		return KTIME_MAX;
+	return t - off;
+#else
+	return t;
+#endif
+}
+
 long rf_ioctl_wait(struct rf_wait *arg)
 {
 	u32 __user *uaddr = u64_to_user_ptr(arg->uaddr);
@@ -395,6 +421,8 @@ long rf_ioctl_wait(struct rf_wait *arg)
 		if (!timespec64_valid(&ts))
 			return -EINVAL;
 		expires = timespec64_to_ktime(ts);
+		if (!(arg->flags & RF_WAIT_REALTIME))
+			expires = rf_timens_to_host(expires);
 		exp = &expires;
 	} else if (arg->tv_sec || arg->tv_nsec ||
 		   (arg->flags & RF_WAIT_REALTIME)) {
