@@ -103,7 +103,3 @@ static inline bool rf_task_dumpable(struct task_struct *task)
 
 #endif /* _RF_COMPAT_H */
 
-/* __counted_by() arrived in 6.6. */
-#ifndef __counted_by
-#define __counted_by(member)
-#endif

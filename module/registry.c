@@ -83,7 +83,10 @@ struct rf_thread *rf_thread_get(struct task_struct *task)
  */
 static void rf_thread_free_rcu(struct rcu_head *rcu)
 {
-	kfree(container_of(rcu, struct rf_thread, rcu));
+	struct rf_thread *t = container_of(rcu, struct rf_thread, rcu);
+
+	kfree(t->slots);
+	kfree(t);
 	atomic_dec(&rf_nthreads);
 	module_put(THIS_MODULE);
 }
@@ -292,14 +295,18 @@ static struct rf_thread *rf_register_current(void)
 		atomic_dec(&rf_nthreads);
 		return ERR_PTR(-ENOSPC);
 	}
-	t = kzalloc(struct_size(t, slots, n), GFP_KERNEL_ACCOUNT);
-	if (!t) {
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (t)
+		t->slots = kcalloc(n, sizeof(*t->slots), GFP_KERNEL_ACCOUNT);
+	if (!t || !t->slots) {
+		kfree(t);
 		atomic_dec(&rf_nthreads);
 		return ERR_PTR(-ENOMEM);
 	}
 	t->user = rf_user_charge();
 	if (IS_ERR(t->user)) {
 		ret = PTR_ERR(t->user);
+		kfree(t->slots);
 		kfree(t);
 		atomic_dec(&rf_nthreads);
 		return ERR_PTR(ret);
@@ -337,6 +344,7 @@ static struct rf_thread *rf_register_current(void)
 
 out_free:
 	rf_user_uncharge(t->user);
+	kfree(t->slots);
 	kfree(t);
 	atomic_dec(&rf_nthreads);
 	return ERR_PTR(ret);
@@ -354,11 +362,55 @@ static void rf_unregister_current(struct rf_thread *t)
 	rf_thread_release(t);
 }
 
+/*
+ * max_lists applies to registered threads too (README, "Parameters"):
+ * an index is the thread's to use if it is below the limit as it is now,
+ * or names a slot the thread holds.  So a slot once taken stays
+ * replaceable and removable (and is walked) whatever the limit became,
+ * and a thread registered under a lower limit reaches the new slots.
+ */
+static bool rf_slot_held(const struct rf_thread *t, unsigned int idx)
+{
+	return t && idx < t->nslots && t->slots[idx].width;
+}
+
+/* Room for slot @idx in @t, only ever done by @t's thread itself. */
+static int rf_grow_slots(struct rf_thread *t, unsigned int idx)
+{
+	unsigned int n = max(idx + 1, READ_ONCE(rf_max_lists));
+	struct rf_slot *slots, *old;
+
+	if (idx < t->nslots)
+		return 0;
+	slots = kcalloc(n, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		return -ENOMEM;
+	spin_lock(&t->lock);
+	memcpy(slots, t->slots, t->nslots * sizeof(*slots));
+	old = t->slots;
+	t->slots = slots;
+	t->nslots = n;
+	spin_unlock(&t->lock);
+	kfree(old);
+	return 0;
+}
+
+/* The first free index below max_lists, or -ENOSPC. */
+static int rf_free_slot(const struct rf_thread *t)
+{
+	unsigned int idx, max = READ_ONCE(rf_max_lists);
+
+	for (idx = 0; idx < max; idx++)
+		if (!rf_slot_held(t, idx))
+			return idx;
+	return -ENOSPC;
+}
+
 long rf_ioctl_set_list(struct rf_list *arg)
 {
 	struct rf_thread *t = rf_lookup(current);
-	unsigned int idx;
-	int ret = rf_valid_slot(arg);
+	bool fresh = false;
+	int idx, ret = rf_valid_slot(arg);
 
 	if (ret)
 		return ret;
@@ -366,28 +418,26 @@ long rf_ioctl_set_list(struct rf_list *arg)
 		return -EINVAL;
 	if (t && t->walk_queued)	/* exec'ed, walk not yet run */
 		return -EAGAIN;
-	if (arg->index >= 0) {
+	if (arg->index < 0) {
+		idx = rf_free_slot(t);
+		if (idx < 0)
+			return idx;
+	} else {
 		idx = arg->index;
-		if (idx >= READ_ONCE(rf_max_lists) || (t && idx >= t->nslots))
+		if (idx >= READ_ONCE(rf_max_lists) && !rf_slot_held(t, idx))
 			return -EINVAL;
 	}
 	if (!t) {
 		t = rf_register_current();
 		if (IS_ERR(t))
 			return PTR_ERR(t);
-		if (arg->index >= 0 && idx >= t->nslots) {
-			rf_unregister_current(t);	/* max_lists just shrank */
-			return -EINVAL;
-		}
+		fresh = true;
 	}
-	if (arg->index < 0) {
-		for (idx = 0; idx < t->nslots; idx++)
-			if (!t->slots[idx].width)
-				break;
-		if (idx == t->nslots || idx >= READ_ONCE(rf_max_lists)) {
+	ret = rf_grow_slots(t, idx);
+	if (ret) {
+		if (fresh)
 			rf_unregister_current(t);
-			return -ENOSPC;
-		}
+		return ret;
 	}
 	spin_lock(&t->lock);
 	if (!t->slots[idx].width)
@@ -487,14 +537,16 @@ long rf_ioctl_get_list(struct rf_list *arg)
 	}
 	rcu_read_lock();
 	t = rf_lookup(task);
-	if (t && arg->index < t->nslots) {
+	if (t) {
 		spin_lock(&t->lock);
-		if (t->slots[arg->index].width &&
-		    t->slots[arg->index].base &&
-		    arg->size < RF_LIST_SIZE_VER1) {
+		if (!rf_slot_held(t, arg->index)) {
+			ret = arg->index < READ_ONCE(rf_max_lists) ?
+			      -ENOENT : -EINVAL;
+		} else if (t->slots[arg->index].base &&
+			   arg->size < RF_LIST_SIZE_VER1) {
 			/* The caller could not see the base: a wrong answer. */
 			ret = -EOVERFLOW;
-		} else if (t->slots[arg->index].width) {
+		} else {
 			arg->head = t->slots[arg->index].head;
 			arg->base = t->slots[arg->index].base;
 			arg->width = t->slots[arg->index].width;
@@ -502,9 +554,7 @@ long rf_ioctl_get_list(struct rf_list *arg)
 			ret = 0;
 		}
 		spin_unlock(&t->lock);
-	} else if (!t && arg->index >= READ_ONCE(rf_max_lists)) {
-		ret = -EINVAL;
-	} else if (t && arg->index >= t->nslots) {
+	} else if (arg->index >= READ_ONCE(rf_max_lists)) {
 		ret = -EINVAL;
 	}
 	rcu_read_unlock();

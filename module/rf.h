@@ -82,9 +82,14 @@ struct rf_thread {
 	struct list_head heir_waiters;	/* waiting on a word it was woken for */
 	/* Key it was last woken alone on (under lock): passed on at death. */
 	unsigned long heir_key[3];
+	/*
+	 * Grown (never shrunk) by the thread itself when max_lists rises:
+	 * others read them under lock; the walk runs where the thread can
+	 * no longer change them.
+	 */
 	unsigned int nslots;
 	unsigned int nused;
-	struct rf_slot slots[] __counted_by(nslots);
+	struct rf_slot *slots;
 };
 
 /* registry.c */
