@@ -83,10 +83,12 @@ static bool rf_key_eq(const struct rf_key *a, const struct rf_key *b)
 /*
  * Shared key of the word at @uaddr, in @page (held by the caller), if the
  * page belongs to a file or shmem: (inode, offset in the file).  Private
- * anonymous memory, and the zero page an untouched private page reads as,
- * are named by (mm, address) as mainline does: returns 0 and leaves @key.
- * -EAGAIN if the page was truncated from its file meanwhile (the word is
- * gone with it).
+ * anonymous memory is named by (mm, address) as mainline does: returns 0
+ * and leaves @key.  -ENOENT if the page has no mapping: the zero page an
+ * untouched private page reads as, a page truncated from its file, or a
+ * shmem page caught moving to the swap cache (rf_key_init() tells them
+ * apart).  -EAGAIN if the page was truncated from its file meanwhile (the
+ * word is gone with it).
  */
 static int rf_key_of_page(struct rf_key *key, struct page *page,
 			  unsigned long uaddr)
@@ -97,8 +99,10 @@ static int rf_key_of_page(struct rf_key *key, struct page *page,
 	struct inode *host;
 	pgoff_t index;
 
-	if (PageAnon(page) || !READ_ONCE(folio->mapping))
+	if (PageAnon(page))
 		return 0;
+	if (!READ_ONCE(folio->mapping))
+		return -ENOENT;
 	/*
 	 * As mainline's get_futex_key(): without the page lock.  Inodes are
 	 * freed after an RCU grace period, and the mapping is checked again
@@ -143,12 +147,37 @@ static int rf_key_init(struct rf_key *key, unsigned long uaddr, bool shared)
 	key->tag = 0;
 	if (!shared)
 		return 0;
+again:
 	ret = get_user_pages_fast(uaddr, 1, 0, &page);
 	if (ret < 0)
 		return ret;
 	if (ret != 1)
 		return -EFAULT;
 	ret = rf_key_of_page(key, page, uaddr);
+	if (ret == -ENOENT) {
+		/*
+		 * No mapping.  Reclaim moving a shmem folio from the page
+		 * cache to the swap cache clears it before the swap cache
+		 * has the folio, under the folio lock: keyed (mm, address)
+		 * the waiter would sleep where no waker of the shared word
+		 * looks.  As get_futex_key() does, look again once that is
+		 * over, and find the folio it became.  The zero page and a
+		 * truncated page stay keyed as private memory.
+		 */
+		struct folio *folio = page_folio(page);
+		bool moved;
+
+		folio_lock(folio);
+		moved = folio_test_swapcache(folio) || folio->mapping;
+		folio_unlock(folio);
+		put_page(page);
+		if (!moved)
+			return 0;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		goto again;
+	}
 	put_page(page);
 	return ret;
 }
@@ -260,7 +289,10 @@ long rf_ioctl_wake(struct rf_wake *arg)
  * Wake waiters of the word at @uaddr of a dead thread's @mm, in @page (held
  * by the walker).  The walker cannot know whether the word was waited on
  * as private or as shared, so it wakes both keys; an extra wake is
- * spurious, never lost.
+ * spurious, never lost.  @page cannot be caught moving to the swap cache
+ * here: reclaim unmaps a page and checks that nobody else holds it before
+ * it writes it out, and the walker took its reference through a mapping
+ * (docs/exit-walk.md).
  */
 void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
 		  struct page *page, int nr)

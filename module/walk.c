@@ -26,6 +26,7 @@
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <linux/ratelimit.h>
+#include <linux/oom.h>
 #include "rf.h"
 
 enum rf_word_kind {
@@ -37,6 +38,7 @@ enum rf_word_kind {
 struct rf_walker {
 	struct mm_struct *mm;
 	unsigned int gup_flags;	/* FOLL_NOFAULT outside an exiting task */
+	bool upgrade;		/* FOLL_NOFAULT, but write-fault mapped pages */
 	u32 owner;		/* owner ID (intent) or TID (mainline) */
 	unsigned int size;	/* pointer size: 4 or 8 */
 	bool intent;
@@ -111,6 +113,19 @@ static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
 	mmap_read_lock(w->mm);
 	n = rf_pin_remote(w->mm, uaddr & PAGE_MASK, w->gup_flags | FOLL_WRITE,
 			  &page, &locked);
+	/*
+	 * The word was just read through a mapped page, so only a write
+	 * fault on that mapping is due: copy-on-write, or write protection
+	 * for writeback's or soft-dirty's sake.  Such a fault allocates no
+	 * page table and enters no THP collapse.  Remote, so protection
+	 * keys are ignored; an OOM victim's memory may be reaped meanwhile.
+	 */
+	if (n != 1 && locked && w->upgrade && !tsk_is_oom_victim(current) &&
+	    !check_stable_address_space(w->mm) &&
+	    !fixup_user_fault(w->mm, uaddr,
+			      FAULT_FLAG_WRITE | FAULT_FLAG_REMOTE, NULL))
+		n = rf_pin_remote(w->mm, uaddr & PAGE_MASK,
+				  w->gup_flags | FOLL_WRITE, &page, &locked);
 	if (locked)
 		mmap_read_unlock(w->mm);
 	if (n != 1)
@@ -293,13 +308,17 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
  * caller has claimed.  The caller keeps the mm's address space whole:
  * it holds an mm_users reference, or it is the mm's release.  @nofault:
  * never fault a page in (the release; a task that is not exiting, which
- * userfaultfd would block).
+ * userfaultfd would block).  A release that runs in an exiting task (the
+ * last thread's own exit_mm()) still makes a mapped page writable, as
+ * mainline's walk would: a single-threaded process is walked there on
+ * kernels whose exit hook comes after exit_mm().
  */
 void rf_walk_thread(struct rf_thread *t, bool nofault)
 {
 	struct rf_walker w = {
 		.mm = t->mm,
 		.gup_flags = nofault ? FOLL_NOFAULT : 0,
+		.upgrade = nofault && (current->flags & PF_EXITING),
 	};
 	unsigned int i;
 
