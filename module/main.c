@@ -67,6 +67,7 @@ const char * const rf_stat_names[RF_NR_STATS] = {
 	[RF_STAT_CUT_RELEASES]		= "cut_releases",
 	[RF_STAT_RECOVERIES]		= "recoveries",
 	[RF_STAT_OWNER_WAKES]		= "owner_wakes",
+	[RF_STAT_PRIMES]		= "mm_primes",
 };
 
 /*
@@ -247,9 +248,12 @@ static int __init rf_init(void)
 	ret = rf_wait_init();
 	if (ret)
 		return ret;
-	ret = rf_sysfs_init();
+	ret = rf_mm_init();
 	if (ret)
 		goto out_wait;
+	ret = rf_sysfs_init();
+	if (ret)
+		goto out_mm;
 	ret = rf_registry_init();
 	if (ret)
 		goto out_sysfs;
@@ -263,6 +267,8 @@ out_registry:
 	rf_registry_exit();
 out_sysfs:
 	kobject_put(rf_kobj);
+out_mm:
+	rf_mm_exit();
 out_wait:
 	rf_wait_exit();
 	return ret;
@@ -270,13 +276,15 @@ out_wait:
 
 /*
  * Registered threads and open files hold module references, so by the time
- * this runs no thread is registered and no ioctl is in flight.
+ * this runs no thread is registered and no ioctl is in flight (a prime
+ * queued by a thread killed since may still run: rf_mm_exit() waits).
  */
 static void __exit rf_exit(void)
 {
 	misc_deregister(&rf_misc);
 	rf_registry_exit();
 	kobject_put(rf_kobj);
+	rf_mm_exit();
 	rf_wait_exit();
 }
 

@@ -35,6 +35,7 @@ enum rf_stat {
 	RF_STAT_CUT_RELEASES,	/* walks that found a release cut short */
 	RF_STAT_RECOVERIES,	/* words recovered on a waiter's request */
 	RF_STAT_OWNER_WAKES,	/* waiters woken by their owner's death */
+	RF_STAT_PRIMES,		/* mms given their notifier tree by a worker */
 	RF_NR_STATS
 };
 
@@ -110,6 +111,8 @@ void rf_user_uncharge(struct rf_user *u);
 ssize_t rf_users_show(char *buf);
 
 /* mm.c: the address space a registration's lists live in */
+int rf_mm_init(void);
+void rf_mm_exit(void);
 int rf_mm_attach(struct rf_thread *t);
 void rf_mm_detach(struct rf_thread *t);
 

@@ -5,7 +5,8 @@
  * width) and for both protocols.
  *
  * It runs in the dying (or exec'ing) thread's task_work, or in whoever
- * drops the address space's last user (mm.c), never on a shared worker.
+ * drops the address space's last user (mm.c; that may be the module's own
+ * worker that primed the mm), never on a shared worker.
  * Either way current->mm is not the lists' mm, so user memory is reached
  * through get_user_pages_remote() and a kernel mapping of the page:
  *  - a fault that would wait forever does not: userfaultfd refuses to
