@@ -32,6 +32,8 @@
 #define SYS_MODULE	"/sys/module/" MODNAME
 #define SYS_PARAMS	SYS_MODULE "/parameters"
 #define SYS_COUNTERS	"/sys/kernel/" MODNAME
+/* The initial user namespace's inode number (PROC_USER_INIT_INO). */
+#define RF_INIT_USERNS	0xEFFFFFFDU
 
 enum {
 	RC_OK		= 0,
@@ -167,16 +169,30 @@ static void print_dir(const char *dir, const char *prefix)
 	free(ents);
 }
 
-/* Registrations per user: root only (the file is 0400); quiet otherwise. */
+/*
+ * Registrations per user: root only (the file is 0400); quiet otherwise.
+ * A line of the file is "<uid> <threads> <userns inode>": a user of the
+ * initial namespace prints as user.<uid>, one of another namespace as
+ * user.<uid>@<inode> (the uid as the initial namespace sees it).
+ */
 static void print_users(void)
 {
 	FILE *f = fopen(SYS_COUNTERS "/users", "re");
-	unsigned int uid, n;
+	unsigned int uid, n, ns;
+	char line[128];
+	int k;
 
 	if (!f)
 		return;
-	while (fscanf(f, "%u %u", &uid, &n) == 2)
-		printf("user.%u: %u\n", uid, n);
+	while (fgets(line, sizeof(line), f)) {
+		k = sscanf(line, "%u %u %u", &uid, &n, &ns);
+		if (k < 2)
+			continue;
+		if (k == 2 || ns == RF_INIT_USERNS)
+			printf("user.%u: %u\n", uid, n);
+		else
+			printf("user.%u@%u: %u\n", uid, ns, n);
+	}
 	fclose(f);
 }
 

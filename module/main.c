@@ -50,10 +50,17 @@ MODULE_PARM_DESC(name, desc " (" __stringify(min) ".." __stringify(max) \
 
 RF_PARAM(max_lists, 16, 1, RF_MAX_LISTS_HARD, "list slots per thread");
 RF_PARAM(list_limit, 2048, 1, RF_LIST_LIMIT_HARD, "entries walked per list");
-RF_PARAM(max_threads, 262144, 1, 4194304,
-	 "registered threads, system wide (memory backstop)");
+/*
+ * A registration needs a live thread, or a waiter's thread holding a
+ * reference, so the kernel's own thread limit (PID_MAX_LIMIT) is the real
+ * bound; max_threads is a backstop far above any one container's share,
+ * and every allocation is charged to the caller's memory cgroup.  Each
+ * (user namespace, uid) is held to max_threads_per_user (users.c).
+ */
+RF_PARAM(max_threads, 4194304, 1, 4194304,
+	 "registered threads, system wide (backstop)");
 RF_PARAM(max_threads_per_user, 16384, 1, 4194304,
-	 "registered threads per user (real uid)");
+	 "registered threads per user, at each user namespace level");
 
 atomic64_t rf_stats[RF_NR_STATS];
 const char * const rf_stat_names[RF_NR_STATS] = {

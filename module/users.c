@@ -1,13 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-user accounting of what a user can make the module hold: registered
- * threads (each with its slots and owner ID).  A user is the caller's real
- * uid as a kuid in the initial user namespace; in any other user namespace
- * it is the owner of the outermost one (who created the container): the
- * subordinate ids mapped into a container do not multiply its creator's
- * share.  Each user is held to
- * max_threads_per_user and to half of max_threads, which stays as a
- * system-wide memory backstop that no single user can fill.
+ * threads (each with its slots and owner ID), after the kernel's ucounts.
+ *
+ * A registration is charged at every level of its thread's user-namespace
+ * chain: to (its own user namespace, its real uid), then to (the parent
+ * namespace, the owner of the child namespace), and so on up to the
+ * initial namespace.  Each (namespace, uid) pair holds at most
+ * max_threads_per_user registrations, and never more than half of
+ * max_threads (a system-wide backstop no single user can fill); a charge
+ * that would pass either at any level fails with ENOSPC and charges
+ * nothing.  So an unprivileged user's namespaces, however many and however
+ * deep, all draw on that user's one share at the initial level, while the
+ * containers root creates each get their own per-user shares: root in the
+ * initial namespace is not held to a per-user count (RLIMIT_NPROC does not
+ * hold it either), only to max_threads and its memory cgroup.
+ * docs/budget.md says why.
+ *
+ * An entry lives while its count is not zero, and holds a reference on its
+ * namespace, so that the pointer it is keyed by is never another
+ * namespace's.  A child entry's count is part of its parent's, so a parent
+ * outlives its children.  Entries are allocated (memcg charged) with
+ * rf_users_lock dropped, and freed, and their namespaces put, after it is
+ * released.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,79 +35,152 @@
 
 struct rf_user {
 	struct hlist_node node;
+	struct user_namespace *ns;	/* referenced while the entry lives */
+	struct rf_user *parent;		/* the level above; NULL at the top */
 	kuid_t uid;
 	unsigned int threads;		/* under rf_users_lock */
 };
 
-static DEFINE_HASHTABLE(rf_users, 6);
+static DEFINE_HASHTABLE(rf_users, 8);
 static DEFINE_SPINLOCK(rf_users_lock);
 
-static struct rf_user *rf_user_find(kuid_t uid)
+static unsigned long rf_user_key(const struct user_namespace *ns, kuid_t uid)
+{
+	return (unsigned long)ns ^ __kuid_val(uid);
+}
+
+static struct rf_user *rf_user_find(const struct user_namespace *ns,
+				    kuid_t uid)
 {
 	struct rf_user *u;
 
-	hash_for_each_possible(rf_users, u, node, __kuid_val(uid))
-		if (uid_eq(u->uid, uid))
+	hash_for_each_possible(rf_users, u, node, rf_user_key(ns, uid))
+		if (u->ns == ns && uid_eq(u->uid, uid))
 			return u;
 	return NULL;
 }
 
-static kuid_t rf_charged_uid(void)
+/* Root in the initial namespace, as copy_process() exempts INIT_USER. */
+static bool rf_user_exempt(const struct user_namespace *ns, kuid_t uid)
 {
-	const struct user_namespace *ns = current_user_ns();
-
-	if (ns == &init_user_ns)
-		return current_uid();
-	while (ns->parent != &init_user_ns)
-		ns = ns->parent;
-	return ns->owner;
+	return ns == &init_user_ns && uid_eq(uid, GLOBAL_ROOT_UID);
 }
 
-/* Charge one registration to the caller's user, or -ENOSPC / -ENOMEM. */
+/*
+ * From one level of a chain to the next: the namespace's parent and its
+ * owner, or NULL past the initial namespace.  A chain starts at the
+ * caller's own namespace and real uid; the caller's cred pins that
+ * namespace, and each namespace its parent.
+ */
+static void rf_level_up(struct user_namespace **ns, kuid_t *uid)
+{
+	*uid = (*ns)->owner;
+	*ns = *ns == &init_user_ns ? NULL : (*ns)->parent;
+}
+
+/*
+ * Charge one registration to the caller's user at each level of its
+ * namespace chain, or -ENOSPC / -ENOMEM and nothing charged.  Returns the
+ * leaf entry, for rf_user_uncharge().  Process context; may sleep.
+ */
 struct rf_user *rf_user_charge(void)
 {
-	kuid_t uid = rf_charged_uid();
-	struct rf_user *u, *fresh;
+	const struct cred *cred = current_cred();
+	unsigned int limit = min(READ_ONCE(rf_max_threads_per_user),
+				 max(READ_ONCE(rf_max_threads) / 2, 1U));
+	struct rf_user *u, *child = NULL, *leaf = NULL;
+	unsigned int need, have = 0;
+	struct user_namespace *ns;
+	struct hlist_node *tmp;
+	HLIST_HEAD(fresh);
+	kuid_t uid;
 
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-	spin_lock(&rf_users_lock);
-	u = rf_user_find(uid);
-	if (!u) {
-		if (!fresh) {
-			spin_unlock(&rf_users_lock);
-			return ERR_PTR(-ENOMEM);
+	for (;;) {
+		/* Refuse before changing anything; count the missing levels. */
+		need = 0;
+		spin_lock(&rf_users_lock);
+		for (ns = cred->user_ns, uid = cred->uid; ns;
+		     rf_level_up(&ns, &uid)) {
+			u = rf_user_find(ns, uid);
+			if (!u) {
+				need++;
+			} else if (u->threads >= limit &&
+				   !rf_user_exempt(ns, uid)) {
+				leaf = ERR_PTR(-ENOSPC);
+				goto out_unlock;
+			}
 		}
-		u = fresh;
-		fresh = NULL;
-		u->uid = uid;
-		hash_add(rf_users, &u->node, __kuid_val(uid));
+		if (need <= have)
+			break;
+		/* A missing level: allocate without the lock, and look again. */
+		spin_unlock(&rf_users_lock);
+		while (have < need) {
+			u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+			if (!u) {
+				leaf = ERR_PTR(-ENOMEM);
+				goto out_free;
+			}
+			hlist_add_head(&u->node, &fresh);
+			have++;
+		}
 	}
-	/*
-	 * However the two are set, one user never holds more than half the
-	 * system-wide backstop.  A fresh entry passes: both are at least 1.
-	 */
-	if (u->threads >= min(READ_ONCE(rf_max_threads_per_user),
-			      max(READ_ONCE(rf_max_threads) / 2, 1U)))
-		u = ERR_PTR(-ENOSPC);
-	else
+	for (ns = cred->user_ns, uid = cred->uid; ns;
+	     rf_level_up(&ns, &uid)) {
+		u = rf_user_find(ns, uid);
+		if (!u) {
+			u = hlist_entry(fresh.first, struct rf_user, node);
+			hlist_del(&u->node);
+			u->ns = get_user_ns(ns);
+			u->uid = uid;
+			hash_add(rf_users, &u->node, rf_user_key(ns, uid));
+		}
 		u->threads++;
+		if (child)
+			child->parent = u;
+		else
+			leaf = u;
+		child = u;
+	}
+out_unlock:
 	spin_unlock(&rf_users_lock);
-	kfree(fresh);
-	return u;
+out_free:
+	hlist_for_each_entry_safe(u, tmp, &fresh, node)
+		kfree(u);
+	return leaf;
 }
 
-/* Process context or under a spinlock; never from an interrupt. */
+/*
+ * Uncharge one registration at every level.  Process context, possibly
+ * under another spinlock (a wait-queue bucket's): it never sleeps, as
+ * put_user_ns() only schedules the namespace's freeing (it is called from
+ * RCU callbacks too), and takes no lock that an interrupt takes.
+ */
 void rf_user_uncharge(struct rf_user *u)
 {
+	struct rf_user *up;
+	struct hlist_node *tmp;
+	HLIST_HEAD(dead);
+
 	spin_lock(&rf_users_lock);
-	if (!--u->threads) {
-		hash_del(&u->node);
-		kfree(u);
+	for (; u; u = up) {
+		up = u->parent;
+		if (!--u->threads) {
+			hash_del(&u->node);
+			hlist_add_head(&u->node, &dead);
+		}
 	}
 	spin_unlock(&rf_users_lock);
+	hlist_for_each_entry_safe(u, tmp, &dead, node) {
+		put_user_ns(u->ns);
+		kfree(u);
+	}
 }
 
-/* /sys/kernel/robustfutex/users: "<uid> <threads>" per user, init ns. */
+/*
+ * /sys/kernel/robustfutex/users: "<uid> <threads> <userns inode>" per
+ * (namespace, user), the uid as the initial namespace sees it.  ns.inum is
+ * in struct ns_common on every kernel the module supports.
+ */
 ssize_t rf_users_show(char *buf)
 {
 	struct rf_user *u;
@@ -101,10 +189,10 @@ ssize_t rf_users_show(char *buf)
 
 	spin_lock(&rf_users_lock);
 	hash_for_each(rf_users, bkt, u, node) {
-		n += sysfs_emit_at(buf, n, "%u %u\n",
+		n += sysfs_emit_at(buf, n, "%u %u %u\n",
 				   from_kuid_munged(&init_user_ns, u->uid),
-				   u->threads);
-		if (n >= PAGE_SIZE - 32)
+				   u->threads, u->ns->ns.inum);
+		if (n >= PAGE_SIZE - 48)
 			break;
 	}
 	spin_unlock(&rf_users_lock);

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What one user can make the module hold, and what it cannot take from
- * another: registrations are charged to the caller's real uid and held to
- * max_threads_per_user, and to half of max_threads whatever that says.
+ * another: registrations are charged to the caller's real uid in its user
+ * namespace, and to each namespace's owner on the way up to the initial
+ * one, each held to max_threads_per_user, and to half of max_threads
+ * whatever that says; root in the initial namespace is not counted
+ * against either (docs/budget.md).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -13,7 +16,12 @@
 #include "kselftest_harness.h"
 #include "rf_test.h"
 
+/* The harness's fixture wrapper calls setjmp(); its own local is safe. */
+#pragma GCC diagnostic ignored "-Wclobbered"
+
 #define PARAMS	"/sys/module/robustfutex/parameters/"
+/* The initial user namespace's inode number (PROC_USER_INIT_INO). */
+#define INIT_USERNS	0xEFFFFFFDU
 
 static long read_long(const char *path)
 {
@@ -40,20 +48,42 @@ static int write_long(const char *path, long v)
 	return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
-/* Threads of user @uid registered now, from /sys/kernel/robustfutex/users. */
-static long user_threads(uid_t uid)
+/*
+ * Threads charged to user @uid (as the initial namespace sees it) in the
+ * user namespace with inode number @ns, from /sys/kernel/robustfutex/users:
+ * "<uid> <threads> <userns inode>" a line.
+ */
+static long user_threads_in(uid_t uid, unsigned int ns)
 {
 	FILE *f = fopen("/sys/kernel/robustfutex/users", "r");
-	unsigned int u, n;
+	unsigned int u, n, i;
+	char line[128];
 	long v = 0;
 
 	if (!f)
 		return -1;
-	while (fscanf(f, "%u %u", &u, &n) == 2)
-		if (u == uid)
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %u %u", &u, &n, &i) == 3 &&
+		    u == uid && i == ns)
 			v = n;
 	fclose(f);
 	return v;
+}
+
+/* Threads charged to @uid in the initial user namespace. */
+static long user_threads(uid_t uid)
+{
+	return user_threads_in(uid, INIT_USERNS);
+}
+
+/* The inode number of @pid's user namespace, or 0. */
+static unsigned int userns_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	return stat(path, &st) ? 0 : (unsigned int)st.st_ino;
 }
 
 /* Threads that register and then block, so their registrations stay. */
@@ -220,8 +250,9 @@ TEST_F(limits, global_backstop_is_shared)
 /*
  * A container's users are its creator's: uid 65534 creates a user
  * namespace with 100 ids mapped (as a rootless container runtime does with
- * subordinate ids), and two of them register 6 threads each.  They share
- * 65534's limit of 8, instead of getting 8 each.
+ * subordinate ids), and two of them register 6 threads each.  Each is
+ * also charged to 65534 in the initial namespace, so they share its limit
+ * of 8 instead of getting 8 each.
  */
 struct userns_result {
 	volatile int ok, full, ready, err;
@@ -303,6 +334,206 @@ TEST_F(limits, container_ids_share_their_creators_share)
 			kill(r->pids[k], SIGKILL);
 	kill(c, SIGKILL);
 	waitpid(c, &status, 0);
+}
+
+/*
+ * A container: a process that, as @uid, enters a new user namespace whose
+ * uid and gid maps the test writes (as the runtime would), then registers
+ * threads on request, as a user of the namespace, each held until the
+ * container's process group is killed.
+ */
+struct box {
+	pid_t pid;
+	unsigned int ns;	/* its user namespace's inode number */
+	int cmd, res;
+};
+
+struct box_req {
+	uid_t uid;
+	int n;
+};
+
+/* 0, or -1 and errno (the namespace could not be made: SKIP). */
+static int box_start(struct box *b, uid_t uid, const char *map)
+{
+	int cmd[2], res[2], e = 0;
+	char path[64], c;
+
+	if (pipe(cmd) || pipe(res))
+		return -1;
+	b->pid = fork();
+	if (b->pid < 0)
+		return -1;
+	if (b->pid == 0) {
+		struct box_req q;
+		int r[2];
+
+		setpgid(0, 0);
+		close(cmd[1]);
+		close(res[0]);
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(10);
+		e = unshare(CLONE_NEWUSER) ? errno : 0;
+		if (write(res[1], &e, sizeof(e)) != sizeof(e) || e)
+			_exit(11);
+		if (read(cmd[0], &c, 1) != 1)
+			_exit(12);
+		while (read(cmd[0], &q, sizeof(q)) == sizeof(q)) {
+			user_registers(q.uid, q.n, &r[0], &r[1]);
+			if (write(res[1], r, sizeof(r)) != sizeof(r))
+				_exit(13);
+		}
+		pause();
+		_exit(0);
+	}
+	setpgid(b->pid, b->pid);
+	close(cmd[0]);
+	close(res[1]);
+	b->cmd = cmd[1];
+	b->res = res[0];
+	if (read(b->res, &e, sizeof(e)) != sizeof(e))
+		e = EIO;
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	b->ns = userns_of(b->pid);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", b->pid);
+	if (write_file(path, map))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", b->pid);
+	if (write_file(path, map))
+		return -1;
+	return write(b->cmd, "m", 1) == 1 ? 0 : -1;
+}
+
+/* Register @n threads as the container's @uid; returns how many got in. */
+static int box_register(struct box *b, uid_t uid, int n, int *full)
+{
+	struct box_req q = { .uid = uid, .n = n };
+	int r[2] = { -1, -1 };
+
+	if (write(b->cmd, &q, sizeof(q)) != sizeof(q) ||
+	    read(b->res, r, sizeof(r)) != sizeof(r))
+		return -1;
+	*full = r[1];
+	return r[0];
+}
+
+static void box_stop(struct box *b)
+{
+	int status;
+
+	if (b->pid <= 0)
+		return;
+	kill(-b->pid, SIGKILL);
+	waitpid(b->pid, &status, 0);
+	close(b->cmd);
+	close(b->res);
+	b->pid = 0;
+}
+
+/*
+ * Two containers made by root (rootful Docker, Podman, systemd-nspawn,
+ * LXC), each with its own id range, and host root: none of the three
+ * can take another's share, though the per-user limit holds inside each.
+ */
+static void two_boxes(struct __test_metadata *_metadata, const char *map_a,
+		      const char *map_b, uid_t host_a, uid_t host_b)
+{
+	struct box a = { 0 }, b = { 0 };
+	int ok, full;
+	pid_t h;
+
+	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 4));
+	if (box_start(&a, 0, map_a)) {
+		box_stop(&a);
+		SKIP(return, "no user namespace: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, box_start(&b, 0, map_b));
+	EXPECT_NE(a.ns, b.ns);
+
+	EXPECT_EQ(4, box_register(&a, 0, 4, &full));
+	EXPECT_EQ(0, box_register(&a, 0, 1, &full));
+	EXPECT_EQ(1, full) TH_LOG("the per-user limit must hold inside");
+	EXPECT_EQ(4, user_threads_in(host_a, a.ns));
+
+	EXPECT_EQ(4, box_register(&b, 0, 4, &full))
+		TH_LOG("one container took another's share");
+	EXPECT_EQ(0, full);
+	EXPECT_EQ(4, user_threads_in(host_b, b.ns));
+
+	h = user_registers(0, 4, &ok, &full);
+	ASSERT_LT(0, h);
+	EXPECT_EQ(4, ok) TH_LOG("containers took host root's share");
+	EXPECT_EQ(0, full);
+
+	reap(h);
+	box_stop(&a);
+	box_stop(&b);
+	RF_UNTIL(!user_threads_in(host_a, a.ns) &&
+		 !user_threads_in(host_b, b.ns), 20000);
+	EXPECT_EQ(0, user_threads_in(host_a, a.ns));
+	EXPECT_EQ(0, user_threads_in(host_b, b.ns));
+}
+
+TEST_F(limits, two_containers_of_root_do_not_share)
+{
+	two_boxes(_metadata, "0 100000 1000", "0 300000 1000", 100000, 300000);
+}
+
+/* The same, with both containers mapping the same host ids (identity). */
+TEST_F(limits, two_identity_containers_do_not_share)
+{
+	two_boxes(_metadata, "0 0 1000", "0 0 1000", 0, 0);
+}
+
+/* Root in the initial namespace is not held to a per-user count. */
+TEST_F(limits, root_is_not_counted)
+{
+	int ok, full;
+	pid_t h;
+
+	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 2));
+	h = user_registers(0, 5, &ok, &full);
+	ASSERT_LT(0, h);
+	EXPECT_EQ(5, ok);
+	EXPECT_EQ(0, full);
+	reap(h);
+}
+
+/*
+ * An unprivileged user's namespaces are all charged to it: uid 65534 makes
+ * two, each mapping 0 to 200000; 4 threads in the first fill 65534's share
+ * of 4, so the second's first thread is refused.
+ */
+TEST_F(limits, second_namespace_gets_no_fresh_share)
+{
+	struct box n1 = { 0 }, n2 = { 0 };
+	int full;
+
+	/* An earlier test's registrations are freed after a grace period. */
+	RF_UNTIL(!user_threads(65534), 20000);
+	ASSERT_EQ(0, user_threads(65534));
+	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 4));
+	if (box_start(&n1, 65534, "0 200000 100")) {
+		box_stop(&n1);
+		SKIP(return, "no user namespace for uid 65534: %s",
+		     strerror(errno));
+	}
+	ASSERT_EQ(0, box_start(&n2, 65534, "0 200000 100"));
+	EXPECT_EQ(4, box_register(&n1, 0, 4, &full));
+	EXPECT_EQ(0, full);
+	EXPECT_EQ(0, box_register(&n2, 0, 1, &full))
+		TH_LOG("a second namespace got a share of its own");
+	EXPECT_EQ(1, full);
+	EXPECT_EQ(4, user_threads(65534));
+	EXPECT_EQ(4, user_threads_in(200000, n1.ns));
+	EXPECT_EQ(0, user_threads_in(200000, n2.ns));
+	box_stop(&n1);
+	box_stop(&n2);
+	RF_UNTIL(!user_threads(65534), 20000);
+	EXPECT_EQ(0, user_threads(65534));
 }
 
 /* Only root reads who uses the module. */
