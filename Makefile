@@ -35,7 +35,7 @@ PRELOAD_SRCS := lib/preload_mutex.c lib/preload_cond.c lib/preload_time64.c
 PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=lib/preload.map \
 	-Wl,-soname,librobustfutex-pthread.so
 
-.PHONY: all module lib tests qemu glibc-tests check demo install dkms-install clean
+.PHONY: all module lib tests qemu glibc-tests check vm demo install dkms-install clean
 all: module lib tests
 
 # librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
@@ -153,6 +153,14 @@ glibc-tests:
 
 check:
 	tests/run-all
+
+# One test on one kernel in the VM, rebuilt first if it changed:
+#   make vm K=6.12 T=t_exit [ARGS='-t name'] [BITS=32]
+# K is a tests/kernel.sh name (6.1, 6.12, newest, 6.1-rt, debug...).
+K ?= 6.12
+vm:
+	@test -n "$(T)" || { echo "usage: make vm K=6.12 T=t_exit [ARGS='-t TEST'] [BITS=32]" >&2; exit 2; }
+	tests/vm-run --kernel $(K) -- /rf/tests$(if $(filter 32,$(BITS)),32)/$(T) $(ARGS)
 
 KERNEL ?= 6.12
 demo:
