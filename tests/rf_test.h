@@ -133,15 +133,14 @@ static inline int rf_thread_asleep_pid(pid_t pid)
 	return rf_stat_asleep(path);
 }
 
-/* Read a counter from /sys/kernel/robustfutex/NAME; -1 if unreadable. */
-static inline long long rf_stat(const char *name)
+/* A number from a sysfs file; -1 if unreadable. */
+static inline long long rf_read_num(const char *path)
 {
-	char path[128], buf[32];
+	char buf[32];
 	long long v = -1;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/kernel/robustfutex/%s", name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
@@ -152,6 +151,42 @@ static inline long long rf_stat(const char *name)
 	}
 	close(fd);
 	return v;
+}
+
+/* Read a counter from /sys/kernel/robustfutex/NAME; -1 if unreadable. */
+static inline long long rf_stat(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/robustfutex/%s", name);
+	return rf_read_num(path);
+}
+
+#define RF_PARAMS	"/sys/module/robustfutex/parameters/"
+
+/* A module parameter's value; -1 if unreadable. */
+static inline long rf_param(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RF_PARAMS "%s", name);
+	return rf_read_num(path);
+}
+
+/* Set a module parameter (root only): 0, or -1 if refused. */
+static inline int rf_set_param(const char *name, long v)
+{
+	char path[128], buf[32];
+	int fd, n, ok;
+
+	snprintf(path, sizeof(path), RF_PARAMS "%s", name);
+	n = snprintf(buf, sizeof(buf), "%ld\n", v);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 /*

@@ -19,34 +19,8 @@
 /* The harness's fixture wrapper calls setjmp(); its own local is safe. */
 #pragma GCC diagnostic ignored "-Wclobbered"
 
-#define PARAMS	"/sys/module/robustfutex/parameters/"
 /* The initial user namespace's inode number (PROC_USER_INIT_INO). */
 #define INIT_USERNS	0xEFFFFFFDU
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v;
-}
-
-static int write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return (fclose(f) == 0 && ok) ? 0 : -1;
-}
 
 /*
  * Threads charged to user @uid (as the initial namespace sees it) in the
@@ -172,16 +146,16 @@ FIXTURE(limits) {
 
 FIXTURE_SETUP(limits)
 {
-	self->per_user = read_long(PARAMS "max_threads_per_user");
-	self->global = read_long(PARAMS "max_threads");
+	self->per_user = rf_param("max_threads_per_user");
+	self->global = rf_param("max_threads");
 	ASSERT_LT(0, self->per_user);
 	ASSERT_LT(0, self->global);
 }
 
 FIXTURE_TEARDOWN(limits)
 {
-	write_long(PARAMS "max_threads_per_user", self->per_user);
-	write_long(PARAMS "max_threads", self->global);
+	rf_set_param("max_threads_per_user", self->per_user);
+	rf_set_param("max_threads", self->global);
 }
 
 /* A fills its own limit; B still registers; root sees both; A is raised. */
@@ -190,7 +164,7 @@ TEST_F(limits, one_user_cannot_starve_another)
 	pid_t a, b, a2;
 	int ok, full;
 
-	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 8));
+	ASSERT_EQ(0, rf_set_param("max_threads_per_user", 8));
 	a = user_registers(65534, 10, &ok, &full);
 	ASSERT_LT(0, a);
 	EXPECT_EQ(8, ok);
@@ -204,7 +178,7 @@ TEST_F(limits, one_user_cannot_starve_another)
 	EXPECT_EQ(8, user_threads(65534));
 
 	/* Raised at run time, A may hold more. */
-	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 12));
+	ASSERT_EQ(0, rf_set_param("max_threads_per_user", 12));
 	a2 = user_registers(65534, 4, &ok, &full);
 	EXPECT_EQ(4, ok);
 	EXPECT_EQ(12, user_threads(65534));
@@ -230,12 +204,12 @@ TEST_F(limits, global_backstop_is_shared)
 	 * (some after a worker's teardown): let the count settle first, and
 	 * leave B room even if a few are still on their way out.
 	 */
-	for (i = 0; i < 100 && read_long("/sys/kernel/robustfutex/threads"); i++)
+	for (i = 0; i < 100 && rf_stat("threads"); i++)
 		usleep(20000);
-	base = read_long("/sys/kernel/robustfutex/threads");
+	base = rf_stat("threads");
 	ASSERT_LE(0, base);
-	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 1000));
-	ASSERT_EQ(0, write_long(PARAMS "max_threads", base + 16));
+	ASSERT_EQ(0, rf_set_param("max_threads_per_user", 1000));
+	ASSERT_EQ(0, rf_set_param("max_threads", base + 16));
 	a = user_registers(65534, 16, &ok, &full);
 	ASSERT_LT(0, a);
 	EXPECT_GE((base + 16) / 2, ok) TH_LOG("one user took %d of %ld", ok,
@@ -280,7 +254,7 @@ TEST_F(limits, container_ids_share_their_creators_share)
 
 	ASSERT_NE(MAP_FAILED, r);
 	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 8));
+	ASSERT_EQ(0, rf_set_param("max_threads_per_user", 8));
 	c = fork();
 	if (c == 0) {
 		pid_t in[2];
@@ -445,7 +419,7 @@ static void two_boxes(struct __test_metadata *_metadata, const char *map_a,
 	int ok, full;
 	pid_t h;
 
-	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 4));
+	ASSERT_EQ(0, rf_set_param("max_threads_per_user", 4));
 	if (box_start(&a, 0, map_a)) {
 		box_stop(&a);
 		SKIP(return, "no user namespace: %s", strerror(errno));
@@ -494,7 +468,7 @@ TEST_F(limits, root_is_not_counted)
 	int ok, full;
 	pid_t h;
 
-	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 2));
+	ASSERT_EQ(0, rf_set_param("max_threads_per_user", 2));
 	h = user_registers(0, 5, &ok, &full);
 	ASSERT_LT(0, h);
 	EXPECT_EQ(5, ok);
@@ -515,7 +489,7 @@ TEST_F(limits, second_namespace_gets_no_fresh_share)
 	/* An earlier test's registrations are freed after a grace period. */
 	RF_UNTIL(!user_threads(65534), 20000);
 	ASSERT_EQ(0, user_threads(65534));
-	ASSERT_EQ(0, write_long(PARAMS "max_threads_per_user", 4));
+	ASSERT_EQ(0, rf_set_param("max_threads_per_user", 4));
 	if (box_start(&n1, 65534, "0 200000 100")) {
 		box_stop(&n1);
 		SKIP(return, "no user namespace for uid 65534: %s",

@@ -300,6 +300,34 @@ TEST(timer_60000)
 }
 
 /*
+ * A child that makes MANY mappings, starts the timer and registers; its
+ * pid once it has made them, with @p and @r its pipes (the parent's ends
+ * left open), or -1.
+ */
+static pid_t start_primer(int p[2], int r[2])
+{
+	pid_t pid;
+	char c;
+
+	if (pipe(p) || pipe(r))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		close(r[0]);
+		child(p[1], r[1], MANY, 1, 0);
+	}
+	close(p[1]);
+	close(r[1]);
+	if (pid > 0 && !read_within(r[0], &c, 1, SETUP_MS)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+/*
  * Killed while its mm is being primed: it dies within the bound (the wait
  * for the worker is interruptible) and its registration leaves nothing.
  */
@@ -308,21 +336,10 @@ TEST(killed_while_priming)
 	int p[2], r[2], status, i;
 	long long t0;
 	pid_t pid;
-	char c;
 
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, pipe(p));
-		ASSERT_EQ(0, pipe(r));
-		pid = fork();
-		if (pid == 0) {
-			close(p[0]);
-			close(r[0]);
-			child(p[1], r[1], MANY, 1, 0);
-		}
+		pid = start_primer(p, r);
 		ASSERT_LT(0, pid);
-		close(p[1]);
-		close(r[1]);
-		ASSERT_TRUE(read_within(r[0], &c, 1, SETUP_MS));
 		usleep(i * 20000);	/* 0, 20, 40 ms into it */
 		kill(pid, SIGKILL);
 		t0 = rf_now_ms();
@@ -348,20 +365,9 @@ TEST(rmmod_while_priming)
 	int p[2], r[2], status;
 	long long t0;
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, pipe(p));
-	ASSERT_EQ(0, pipe(r));
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		close(r[0]);
-		child(p[1], r[1], MANY, 1, 0);
-	}
+	pid = start_primer(p, r);
 	ASSERT_LT(0, pid);
-	close(p[1]);
-	close(r[1]);
-	ASSERT_TRUE(read_within(r[0], &c, 1, SETUP_MS));
 	usleep(5000);
 	kill(pid, SIGKILL);
 	t0 = rf_now_ms();

@@ -17,38 +17,9 @@
 #include "kselftest_harness.h"
 #include "rf_lists.h"
 
-#define PARAMS	"/sys/module/robustfutex/parameters/"
 #define OD	FUTEX_OWNER_DIED
 #define NLISTS	16
 #define NLOCKS	100
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v;
-}
-
-static int write_param(const char *name, long v)
-{
-	char path[128];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return (fclose(f) == 0 && ok) ? 0 : -1;
-}
 
 /* Shared with the children: NLISTS lists of NLOCKS locks each. */
 struct mem {
@@ -123,7 +94,7 @@ static int lower_max_lists(void *arg)
 		hold(m, &l[i], i, 1);
 	for (i = 0; i < 4; i++)
 		CHECK(set_at(fd, &l[i], i) == i, 2);
-	CHECK(!write_param("max_lists", 2), 3);
+	CHECK(!rf_set_param("max_lists", 2), 3);
 	/* A held slot above the limit stays the thread's own. */
 	CHECK(set_at(fd, &l[4], 3) == 3, 4);
 	CHECK(list_op(fd, RF_IOC_GET_LIST, 3, &head) == 0, 5);
@@ -142,13 +113,13 @@ static int lower_max_lists(void *arg)
 TEST(lower_max_lists_keeps_held_slots)
 {
 	struct mem *m = tl_map(sizeof(*m), 0);
-	long old = read_long(PARAMS "max_lists");
+	long old = rf_param("max_lists");
 	int status;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, write_param("max_lists", 4));
+	ASSERT_EQ(0, rf_set_param("max_lists", 4));
 	status = tl_in_child(lower_max_lists, m);
-	write_param("max_lists", old);
+	rf_set_param("max_lists", old);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
 						  WEXITSTATUS(status));
@@ -173,7 +144,7 @@ static int raise_max_lists(void *arg)
 	CHECK(tl_register(fd, &l[1], RF_PROTO_MAINLINE) == 1, 3);
 	CHECK(tl_register(fd, &l[2], RF_PROTO_MAINLINE) == -ENOSPC, 4);
 	CHECK(set_at(fd, &l[3], 12) == -EINVAL, 5);
-	CHECK(!write_param("max_lists", 16), 6);
+	CHECK(!rf_set_param("max_lists", 16), 6);
 	CHECK(tl_register(fd, &l[2], RF_PROTO_MAINLINE) == 2, 7);
 	CHECK(set_at(fd, &l[3], 12) == 12, 8);
 	CHECK(list_op(fd, RF_IOC_GET_LIST, 15, NULL) == -ENOENT, 9);
@@ -183,13 +154,13 @@ static int raise_max_lists(void *arg)
 TEST(raise_max_lists_reaches_registered_threads)
 {
 	struct mem *m = tl_map(sizeof(*m), 0);
-	long old = read_long(PARAMS "max_lists");
+	long old = rf_param("max_lists");
 	int status, i;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, write_param("max_lists", 2));
+	ASSERT_EQ(0, rf_set_param("max_lists", 2));
 	status = tl_in_child(raise_max_lists, m);
-	write_param("max_lists", old);
+	rf_set_param("max_lists", old);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
 						  WEXITSTATUS(status));
@@ -207,28 +178,28 @@ static int change_list_limit(void *arg)
 	CHECK(fd >= 0, 1);
 	hold(m, &l, 0, NLOCKS);
 	CHECK(tl_register(fd, &l, RF_PROTO_MAINLINE) == 0, 2);
-	CHECK(!write_param("list_limit", m->heads[1][0]), 3);
+	CHECK(!rf_set_param("list_limit", m->heads[1][0]), 3);
 	return 0;
 }
 
 TEST(list_limit_applies_to_the_next_walk)
 {
 	struct mem *m = tl_map(sizeof(*m), 0);
-	long old = read_long(PARAMS "list_limit");
+	long old = rf_param("list_limit");
 	int status;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, write_param("list_limit", NLOCKS * 10));
+	ASSERT_EQ(0, rf_set_param("list_limit", NLOCKS * 10));
 	m->heads[1][0] = 10;			/* lowered after registering */
 	status = tl_in_child(change_list_limit, m);
 	EXPECT_EQ(0, status);
 	EXPECT_EQ(10, recovered(m, 0));
 
 	memset(m, 0, sizeof(*m));
-	ASSERT_EQ(0, write_param("list_limit", 10));
+	ASSERT_EQ(0, rf_set_param("list_limit", 10));
 	m->heads[1][0] = NLOCKS * 10;		/* raised after registering */
 	status = tl_in_child(change_list_limit, m);
-	write_param("list_limit", old);
+	rf_set_param("list_limit", old);
 	EXPECT_EQ(0, status);
 	EXPECT_EQ(NLOCKS, recovered(m, 0));
 }
@@ -264,7 +235,7 @@ static long new_thread_registers(int fd)
 static int lower_max_threads(void *arg)
 {
 	struct mem *m = arg;
-	long old = read_long(PARAMS "max_threads");
+	long old = rf_param("max_threads");
 	struct tlist l[2];
 	int fd = rf_open(), ret = 0;
 
@@ -272,7 +243,7 @@ static int lower_max_threads(void *arg)
 	hold(m, &l[0], 0, 1);
 	hold(m, &l[1], 1, 1);
 	CHECK(tl_register(fd, &l[0], RF_PROTO_MAINLINE) == 0, 2);
-	CHECK(!write_param("max_threads", 1), 3);
+	CHECK(!rf_set_param("max_threads", 1), 3);
 	/* Registered: its own changes go on. */
 	if (tl_register(fd, &l[1], RF_PROTO_MAINLINE) != 1)
 		ret = 4;
@@ -281,7 +252,7 @@ static int lower_max_threads(void *arg)
 	/* Nobody new. */
 	else if (new_thread_registers(fd) != -ENOSPC)
 		ret = 6;
-	write_param("max_threads", old);
+	rf_set_param("max_threads", old);
 	if (!ret && new_thread_registers(fd) < 0)
 		ret = 7;
 	return ret;
@@ -354,7 +325,7 @@ static int lower_per_user(void *arg)
 
 TEST(lower_and_raise_per_user)
 {
-	long old = read_long(PARAMS "max_threads_per_user");
+	long old = rf_param("max_threads_per_user");
 	struct per_user *pu = tl_map(sizeof(*pu), 0);
 	int status, steps = 0;
 	char c;
@@ -369,13 +340,13 @@ TEST(lower_and_raise_per_user)
 	ASSERT_LT(0, pid);
 	close(pu->up[1]);
 	while (read(pu->up[0], &c, 1) == 1) {
-		write_param("max_threads_per_user", c == 'l' ? 1 : old);
+		rf_set_param("max_threads_per_user", c == 'l' ? 1 : old);
 		steps++;
 		if (write(pu->down[1], &c, 1) != 1)
 			break;
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	write_param("max_threads_per_user", old);
+	rf_set_param("max_threads_per_user", old);
 	EXPECT_EQ(2, steps);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
@@ -435,7 +406,7 @@ static int churn(void *arg)
 
 TEST(max_lists_swings_under_churn)
 {
-	long old = read_long(PARAMS "max_lists");
+	long old = rf_param("max_lists");
 	void *heads = tl_map(4096, 0);
 	int status, flips = 0;
 	pid_t pid;
@@ -446,8 +417,8 @@ TEST(max_lists_swings_under_churn)
 		_exit(churn(heads));
 	ASSERT_LT(0, pid);
 	while (waitpid(pid, &status, WNOHANG) == 0)
-		write_param("max_lists", flips++ & 1 ? 256 : 1);
-	write_param("max_lists", old);
+		rf_set_param("max_lists", flips++ & 1 ? 256 : 1);
+	rf_set_param("max_lists", old);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("%d refusals of a held slot",
 						  WEXITSTATUS(status));
