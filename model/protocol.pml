@@ -292,7 +292,7 @@ inline ktry(s)
 			KWRITE(s); word = word & WBIT; FORGET_DEAD;
 			printf("%c: module (try): release finished\n", NAME(s))
 		:: else ->
-			/* EBUSY only while the releaser lives (issue 8, item 4) */
+			/* EBUSY only while the releaser lives (docs/identity.md) */
 			assert(ALIVE(holder)); busy = 1
 		fi
 	fi

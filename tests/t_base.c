@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Lists of an emulated guest (issue: the emulator use case): a per-list
+ * Lists of an emulated guest (the emulator use case): a per-list
  * base added to every pointer the walker reads, 32-bit pointer arithmetic
  * that wraps at 4 GiB, and the set_robust_list2-shaped library calls.
  *

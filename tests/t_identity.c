@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Owner identity and recovery (issue 8): "is the releaser of owner|R dead?"
+ * Owner identity and recovery: "is the releaser of owner|R dead?"
  * must never be answered "yes" for a live owner, whatever PID namespace
  * the waiter sees it from and whoever took over the dead thread's number;
  * and a waiter on the word of a releaser that did die must always get the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Several typed robust lists per thread, walked when the thread dies or
- * execs (issue: multiple typed robust lists).  Each test lets a child die
+ * execs.  Each test lets a child die
  * holding locks on lists it registered raw, then checks the futex words in
  * memory shared with the parent.
  */
