@@ -151,8 +151,9 @@ $(B)/qemu/qemu-test.sh: tests/qemu/qemu-test.sh
 glibc-tests:
 	tests/glibc/build.sh $(B)/glibc
 
+# STAGES: any of host dkms matrix vm (default all); RF_KERNELS: the VMs.
 check:
-	tests/run-all
+	STAGES="$(STAGES)" tests/run-all
 
 # One test on one kernel in the VM, rebuilt first if it changed:
 #   make vm K=6.12 T=t_exit [ARGS='-t name'] [BITS=32]
