@@ -18,7 +18,7 @@ for a in "$@"; do
 	*)		echo "guest.sh: unknown option $a" >&2; exit 2 ;;
 	esac
 done
-steps=$((14 + 2 * rounds))
+steps=$((15 + 2 * rounds))
 n=0
 
 step() {
@@ -111,6 +111,8 @@ step "exit cost vs locks held"
 run $b/rfbench $quick --clock $clock exitcost
 step "reap: 128 threads, one lock each"
 run $b/rfbench $quick --clock $clock reap
+step "crowd: N threads asleep on one lock, handed round one by one"
+run $b/rfbench $quick --clock $clock crowd
 # 2,000 idle processes: pid_max and threads-max must leave room.
 [ "$(cat /proc/sys/kernel/pid_max)" -ge 8192 ] || echo 32768 >/proc/sys/kernel/pid_max
 step "fork+exit of a registered process, 0 vs 2000 idle processes"

@@ -201,6 +201,52 @@ def reap_row(lines, clock):
                 rp["rf"]["threads"]))
 
 
+def crowd_rows(lines, clock):
+    """One row per crowd size: ms from the unlock to the last join, and
+    us per handoff, per implementation."""
+    ds = [d for d in by(lines, bench="crowd") if d.get("clock", "wall") == clock]
+    rows = []
+    for n in sorted({d["threads"] for d in ds}):
+        cd = {i: one(ds, impl=i, threads=n) for i in IMPLS + (ML72,)}
+        if not cd["rf"] or not cd["glibc-robust"] or "ms" not in cd["rf"]:
+            continue
+        ran = [i for i in cd if cd[i] and "ms" in cd[i]]
+        val = {i: cd[i]["ms"]["median"] if i in ran else None for i in IMPLS}
+        cells = ["%s (%s us/handoff)" % (fmt(val[i]), fmt(cd[i]["us_per_handoff"]["median"]))
+                 if i in ran else "n/a" for i in IMPLS] + [""]
+        if cd[ML72]:
+            val[ML72] = cd[ML72]["ms"]["median"] if ML72 in ran else None
+            cells.append("%s (%s us/handoff)" % (fmt(val[ML72]),
+                                         fmt(cd[ML72]["us_per_handoff"]["median"]))
+                         if ML72 in ran else "n/a")
+        bad = [i for i in ran if cd[i].get("exclusion") != "ok"]
+        notes = ["MUTUAL EXCLUSION VIOLATED: " + ",".join(bad)] if bad else []
+        if ml72_note(cd[ML72]):
+            notes.append(ml72_note(cd[ML72]))
+        if "wakes_per_handoff" in cd["rf"]:
+            notes.append("rf: %.2f module wakes per handoff"
+                         % cd["rf"]["wakes_per_handoff"])
+        if not rows:
+            notes.append("the main thread's unlock -> the last join, each thread "
+                         "locking, counting, unlocking and exiting in turn; in "
+                         "parentheses ms / threads; no goal (each of rf's single "
+                         "wakes relinks every recovering waiter left to the woken "
+                         "thread: docs/protocol.md, the heir rule)")
+        runs = {i: cd[i]["ms"]["runs"] for i in ran}
+        rows.append(dict(
+            name="crowd, %d threads asleep on one lock%s"
+                 % (n, " (icount)" if clock == "icount" else ""),
+            unit="ms", values=val, cells=cells,
+            spread={i: cd[i]["ms"] for i in ran},
+            checks=[("vs glibc-robust", None, ratio(val["rf"], val["glibc-robust"]),
+                     paired_ratios(runs.get("rf"), runs.get("glibc-robust"))),
+                    ("vs glibc-normal", None, ratio(val["rf"], val["glibc-normal"]),
+                     paired_ratios(runs.get("rf"), runs.get("glibc-normal")))] +
+                   ml72_checks(val, runs),
+            note="; ".join(notes)))
+    return rows
+
+
 def forkreg_row(lines, clock):
     ds = [d for d in by(lines, bench="forkreg") if d.get("clock", "wall") == clock]
     idles = sorted({d["idle"] for d in ds})
@@ -408,6 +454,8 @@ def perf_rows(lines):
             row = f(lines, clock)
             if row:
                 rows.append(row)
+            if f is reap_row:
+                rows.extend(crowd_rows(lines, clock))
     return rows
 
 
@@ -418,7 +466,7 @@ def perf_table(rows):
     for r in rows:
         v = r["values"]
         if r.get("cells"):
-            cells = list(r["cells"]) + ["", ""]
+            cells = list(r["cells"]) + [""] * (5 - len(r["cells"]))
         elif "loaded" in v:
             cells = ["loaded " + fmt(v["loaded"]), "unloaded " + fmt(v["unloaded"]), "", "", ""]
             for k, m in enumerate(("loaded", "unloaded")):
