@@ -316,7 +316,7 @@ static struct rf_thread *rf_register_current(void)
 	t->tid = task_pid_vnr(current);
 	spin_lock_init(&t->lock);
 	INIT_LIST_HEAD(&t->owner_waiters);
-	INIT_LIST_HEAD(&t->heir_waiters);
+	INIT_LIST_HEAD(&t->heirs);
 	refcount_set(&t->ref, 1);
 	atomic_set(&t->walk, RF_WALK_IDLE);
 	INIT_WORK(&t->teardown, rf_thread_teardown);

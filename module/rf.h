@@ -80,7 +80,7 @@ struct rf_thread {
 	struct rcu_head rcu;
 	spinlock_t lock;		/* slots, dead, owner_waiters */
 	struct list_head owner_waiters;	/* waiting on a word it owns */
-	struct list_head heir_waiters;	/* waiting on a word it was woken for */
+	struct list_head heirs;		/* keys it is the heir of (wait.c) */
 	/* Key it was last woken alone on (under lock): passed on at death. */
 	unsigned long heir_key[3];
 	/*

@@ -51,16 +51,37 @@ struct rf_key {
 #define RF_FAULT_RETRIES	8
 
 struct rf_bucket {
-	spinlock_t lock;		/* waiters */
+	spinlock_t lock;		/* waiters, heirs */
 	struct list_head waiters;
+	struct list_head heirs;		/* rf_heir records of its keys */
 } ____cacheline_aligned_in_smp;
+
+/*
+ * The heir of a key (the model's HEIR rule): the thread last woken alone
+ * on it, on whom the hope of the key's recovering sleepers rests.  One
+ * record per key with recovering sleepers, shared by them, so a wake
+ * repoints one record, not every sleeper (a lock handed round N sleepers
+ * costs O(N), not O(N^2)); the heir's death wakes the sleepers of every
+ * record it heads.  @thread and @tnode change under the bucket lock and
+ * the thread's lock both; a record is on a thread's heirs exactly while
+ * it is that thread's.
+ */
+struct rf_heir {
+	struct list_head bnode;		/* on its bucket's heirs */
+	struct list_head tnode;		/* on @thread's heirs */
+	struct list_head waiters;	/* its sleepers (rf_waiter.rnode) */
+	struct rf_key key;
+	struct rf_thread *thread;	/* referenced, or NULL */
+	unsigned int users;		/* waiters on it, under the bucket lock */
+	refcount_t ref;			/* the bucket's, @thread's, a death's */
+};
 
 struct rf_waiter {
 	struct list_head node;		/* in its bucket */
 	struct list_head onode;		/* on @owner's owner_waiters */
 	struct rf_thread *owner;	/* referenced, or NULL */
-	struct list_head hnode;		/* on @heir's owner_waiters */
-	struct rf_thread *heir;		/* referenced; set under the bucket lock */
+	struct list_head rnode;		/* on @heir's waiters */
+	struct rf_heir *heir;		/* its key's, if it awaits a death */
 	struct rf_key key;
 	struct task_struct *task;
 };
@@ -191,26 +212,75 @@ static void rf_unlink(struct list_head *node, struct rf_thread *t)
 	rf_thread_put(t);
 }
 
-/*
- * Under the bucket lock: @w, asleep and linked to its word's owner, is
- * linked to @heir as well (in place of an earlier heir), or woken if
- * @heir is dead already.  The owner link stays: the heir may give up
- * without ever owning the word.
- */
-static void rf_add_heir(struct rf_waiter *w, struct rf_thread *heir)
+static void rf_heir_put(struct rf_heir *h)
 {
-	if (w->heir)
-		rf_unlink(&w->hnode, w->heir);
-	w->heir = NULL;
-	spin_lock(&heir->lock);
-	if (heir->dead) {
+	if (refcount_dec_and_test(&h->ref))
+		kfree(h);
+}
+
+/* The heir record of @key in @b, or NULL.  Under the bucket lock. */
+static struct rf_heir *rf_heir_find(struct rf_bucket *b,
+				    const struct rf_key *key)
+{
+	struct rf_heir *h;
+
+	list_for_each_entry(h, &b->heirs, bnode)
+		if (rf_key_eq(&h->key, key))
+			return h;
+	return NULL;
+}
+
+/* Under the bucket lock: wake every sleeper of @h (they ask again). */
+static int rf_heir_wake_all(struct rf_heir *h)
+{
+	struct rf_waiter *w;
+	int n = 0;
+
+	list_for_each_entry(w, &h->waiters, rnode) {
+		if (list_empty(&w->node))
+			continue;	/* woken already */
 		list_del_init(&w->node);
 		wake_up_process(w->task);
-	} else {
-		refcount_inc(&heir->ref);
-		list_add_tail(&w->hnode, &heir->heir_waiters);
-		w->heir = heir;
+		n++;
 	}
+	return n;
+}
+
+/* Under the bucket lock: @h heads nobody from now on. */
+static void rf_heir_detach(struct rf_heir *h)
+{
+	struct rf_thread *t = h->thread;
+
+	if (!t)
+		return;
+	spin_lock(&t->lock);
+	list_del_init(&h->tnode);
+	spin_unlock(&t->lock);
+	h->thread = NULL;
+	rf_thread_put(t);
+	refcount_dec(&h->ref);	/* @t's: the bucket's is still held */
+}
+
+/*
+ * Under the bucket lock: @heir (referenced by the caller) was woken alone
+ * on @h's key: the key's recovering sleepers rest on it now, or, if it is
+ * dead already, are woken to ask again.
+ */
+static void rf_heir_set(struct rf_heir *h, struct rf_thread *heir)
+{
+	if (h->thread == heir)
+		return;
+	rf_heir_detach(h);
+	spin_lock(&heir->lock);
+	if (heir->dead) {
+		spin_unlock(&heir->lock);
+		rf_count(RF_STAT_OWNER_WAKES, rf_heir_wake_all(h));
+		return;
+	}
+	refcount_inc(&heir->ref);
+	refcount_inc(&h->ref);
+	h->thread = heir;
+	list_add_tail(&h->tnode, &heir->heirs);
 	spin_unlock(&heir->lock);
 }
 
@@ -218,15 +288,17 @@ static void rf_add_heir(struct rf_waiter *w, struct rf_thread *heir)
  * Wake up to @nr waiters on @key.  When one is woken to take the lock, the
  * others' hope rests on it: if it dies before it takes the lock, or takes
  * it and dies, and its exit walk cannot read the list that would say so
- * (the model's WALK_FAIL), nobody else would wake them.  So those that
- * wait for an owner's death (RF_WAIT_RECOVER) are linked to the woken
- * thread from now on (the model's HEIR rule).
+ * (the model's WALK_FAIL), nobody else would wake them.  So the key's
+ * heir record points at the woken thread from now on (the model's HEIR
+ * rule), and its death wakes those that wait for an owner's death
+ * (RF_WAIT_RECOVER).
  */
 static int rf_wake_key(const struct rf_key *key, int nr)
 {
 	struct rf_bucket *b = rf_bucket(key);
 	struct rf_thread *heir = NULL;
 	struct rf_waiter *w, *tmp;
+	struct rf_heir *h;
 	int woken = 0;
 
 	if (nr <= 0)
@@ -254,10 +326,9 @@ static int rf_wake_key(const struct rf_key *key, int nr)
 		heir->heir_key[1] = key->off;
 		heir->heir_key[2] = key->tag;
 		spin_unlock(&heir->lock);
-		list_for_each_entry_safe(w, tmp, &b->waiters, node)
-			if (rf_key_eq(&w->key, key) && w->owner &&
-			    w->owner != heir && w->heir != heir)
-				rf_add_heir(w, heir);
+		h = rf_heir_find(b, key);
+		if (h)
+			rf_heir_set(h, heir);
 		rf_thread_put(heir);
 	}
 	spin_unlock(&b->lock);
@@ -323,13 +394,34 @@ void rf_wake_owner_waiters(struct rf_thread *t)
 		wake_up_process(w->task);
 		n++;
 	}
-	list_for_each_entry_safe(w, tmp, &t->heir_waiters, hnode) {
-		list_del_init(&w->hnode);
-		wake_up_process(w->task);
-		n++;
-	}
 	spin_unlock(&t->lock);
 	rf_count(RF_STAT_OWNER_WAKES, n);
+
+	/*
+	 * And everyone whose hope rested on it as the heir of their key.
+	 * The bucket lock comes first: take one record at a time, held,
+	 * and look again under both locks (a wake may have moved it on).
+	 */
+	for (;;) {
+		struct rf_bucket *b;
+		struct rf_heir *h;
+
+		spin_lock(&t->lock);
+		h = list_first_entry_or_null(&t->heirs, struct rf_heir, tnode);
+		if (h)
+			refcount_inc(&h->ref);
+		spin_unlock(&t->lock);
+		if (!h)
+			break;
+		b = rf_bucket(&h->key);
+		spin_lock(&b->lock);
+		if (h->thread == t) {
+			rf_count(RF_STAT_OWNER_WAKES, rf_heir_wake_all(h));
+			rf_heir_detach(h);
+		}
+		spin_unlock(&b->lock);
+		rf_heir_put(h);
+	}
 }
 
 /*
@@ -429,6 +521,7 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	bool recover = arg->flags & RF_WAIT_RECOVER;
 	bool try = arg->flags & RF_WAIT_TRY;
 	struct rf_thread *owner = NULL;
+	struct rf_heir *h, *spare = NULL;
 	u32 id = arg->val & RF_OWNER_MASK;
 	struct rf_waiter w;
 	struct rf_bucket *b;
@@ -476,7 +569,7 @@ long rf_ioctl_wait(struct rf_wait *arg)
 	w.owner = NULL;
 	w.heir = NULL;
 	INIT_LIST_HEAD(&w.onode);
-	INIT_LIST_HEAD(&w.hnode);
+	INIT_LIST_HEAD(&w.rnode);
 retry:
 	/*
 	 * A page that faults again right after a successful fault-in (a
@@ -529,6 +622,33 @@ retry:
 			}
 			/* Died holding a lock it may not be robbed of. */
 		} else if (!try) {
+			h = rf_heir_find(b, &key);
+			if (!h && !spare) {
+				/* Its key's first: a record, made unlocked. */
+				spin_unlock(&owner->lock);
+				rf_thread_put(owner);
+				owner = NULL;
+				spin_unlock(&b->lock);
+				spare = kzalloc(sizeof(*spare),
+						GFP_KERNEL_ACCOUNT);
+				if (!spare) {
+					ret = -ENOMEM;
+					goto out;
+				}
+				goto retry;
+			}
+			if (!h) {
+				h = spare;
+				spare = NULL;
+				h->key = key;
+				INIT_LIST_HEAD(&h->tnode);
+				INIT_LIST_HEAD(&h->waiters);
+				refcount_set(&h->ref, 1);	/* the bucket's */
+				list_add_tail(&h->bnode, &b->heirs);
+			}
+			h->users++;
+			list_add_tail(&w.rnode, &h->waiters);
+			w.heir = h;
 			list_add_tail(&w.onode, &owner->owner_waiters);
 			w.owner = owner;	/* our reference goes with it */
 		}
@@ -567,14 +687,21 @@ retry:
 		else
 			ret = 0;	/* spurious, or the owner died: re-check */
 	}
+	if (w.heir) {
+		list_del(&w.rnode);
+		if (!--w.heir->users) {		/* its key's last */
+			list_del(&w.heir->bnode);
+			rf_heir_detach(w.heir);
+			rf_heir_put(w.heir);
+		}
+	}
 	spin_unlock(&b->lock);
-	/* Off the bucket, nobody changes w.owner or w.heir any more. */
+	/* Off the bucket, nobody changes w.owner any more. */
 	if (w.owner)
 		rf_unlink(&w.onode, w.owner);
-	if (w.heir)
-		rf_unlink(&w.hnode, w.heir);
 	arg->result = RF_RESULT_WOKEN;
 out:
+	kfree(spare);
 	return ret;
 }
 
@@ -589,6 +716,7 @@ int rf_wait_init(void)
 	for (i = 0; i < n; i++) {
 		spin_lock_init(&rf_buckets[i].lock);
 		INIT_LIST_HEAD(&rf_buckets[i].waiters);
+		INIT_LIST_HEAD(&rf_buckets[i].heirs);
 	}
 	return 0;
 }
