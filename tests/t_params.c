@@ -81,6 +81,22 @@ static int recovered(struct mem *m, int i)
 
 #define CHECK(cond, code) do { if (!(cond)) return (code); } while (0)
 
+/*
+ * Run @fn in a child with max_lists at @limit, restored after: the
+ * child's exit code (0 when every step passed), or -1.
+ */
+static int with_max_lists(long limit, int (*fn)(void *), void *arg)
+{
+	long old = rf_param("max_lists");
+	int status;
+
+	if (rf_set_param("max_lists", limit))
+		return -1;
+	status = tl_in_child(fn, arg);
+	rf_set_param("max_lists", old);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* Holds slots 0-3 under max_lists=4, then lowers it to 2. */
 static int lower_max_lists(void *arg)
 {
@@ -113,16 +129,11 @@ static int lower_max_lists(void *arg)
 TEST(lower_max_lists_keeps_held_slots)
 {
 	struct mem *m = tl_map(sizeof(*m), 0);
-	long old = rf_param("max_lists");
-	int status;
+	int step;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, rf_set_param("max_lists", 4));
-	status = tl_in_child(lower_max_lists, m);
-	rf_set_param("max_lists", old);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
-						  WEXITSTATUS(status));
+	step = with_max_lists(4, lower_max_lists, m);
+	ASSERT_EQ(0, step) TH_LOG("step %d failed", step);
 	EXPECT_TRUE(dead(m, 0, 0));
 	EXPECT_TRUE(dead(m, 1, 0));
 	EXPECT_TRUE(dead(m, 4, 0)) TH_LOG("slot 3 above the limit not walked");
@@ -154,16 +165,11 @@ static int raise_max_lists(void *arg)
 TEST(raise_max_lists_reaches_registered_threads)
 {
 	struct mem *m = tl_map(sizeof(*m), 0);
-	long old = rf_param("max_lists");
-	int status, i;
+	int step, i;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, rf_set_param("max_lists", 2));
-	status = tl_in_child(raise_max_lists, m);
-	rf_set_param("max_lists", old);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
-						  WEXITSTATUS(status));
+	step = with_max_lists(2, raise_max_lists, m);
+	ASSERT_EQ(0, step) TH_LOG("step %d failed", step);
 	for (i = 0; i < 4; i++)
 		EXPECT_TRUE(dead(m, i, 0)) TH_LOG("list %d not walked", i);
 }
