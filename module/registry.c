@@ -363,11 +363,12 @@ static void rf_unregister_current(struct rf_thread *t)
 }
 
 /*
- * max_lists applies to registered threads too (README, "Parameters"):
- * an index is the thread's to use if it is below the limit as it is now,
- * or names a slot the thread holds.  So a slot once taken stays
- * replaceable and removable (and is walked) whatever the limit became,
- * and a thread registered under a lower limit reaches the new slots.
+ * max_lists applies to registered threads too (docs/module.md,
+ * "Parameters"): an index is the thread's to use if it is below the limit
+ * as it is now, or names a slot the thread holds.  So a slot once taken
+ * stays replaceable and removable (and is walked) whatever the limit
+ * became, and a thread registered under a lower limit reaches the new
+ * slots.
  */
 static bool rf_slot_held(const struct rf_thread *t, unsigned int idx)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Module parameters changed while threads are registered, each way
- * (README, "Parameters"):
+ * (docs/module.md, "Parameters"):
  *  - max_lists bounds the slots a thread may take from now on, registered
  *    or not; a slot a thread holds stays replaceable, removable and
  *    walked whatever the limit became;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""table.py KERNEL=OUTPUT...: the README's table of glibc's tests from the
+"""table.py KERNEL=OUTPUT...: the table of glibc's tests in docs/testing.md from the
 TAP that tests/glibc/run.sh printed in the VM (vm-run's output-K.log or its
 stdout), one file per kernel:  test | plain | preload."""
 import re
