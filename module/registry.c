@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-thread registrations, and the exit and exec hooks that walk them.
+ * Per-thread registrations: the table they are found in, their owner IDs,
+ * how they are made and how they end.  The exit and exec hooks that walk
+ * them are in hooks.c, the ioctls that change their slots in lists.c.
  *
  * A registration belongs to a thread: only that thread creates, changes or
  * drops it (ioctl, exec, exit), so its own paths need no lock against each
@@ -8,13 +10,6 @@
  * t->lock.  It is linked to its address space (mm.c), whose last user
  * walks it if the thread itself cannot, and holds a module reference so
  * the module cannot go while a walk may still be due.
- *
- * At exit the sched_process_exit probe (atomic context) marks the owner ID
- * dead and queues a task_work on the dying thread; that runs in the thread
- * itself (PF_EXITING, its own priority and OOM standing) before it is
- * reaped, so recovery is done before waitpid() returns.  The walk reads
- * the thread's lists through the remote-access API (walk.c); nothing waits
- * on another context.
  *
  * Each registration also carries the thread's owner ID, the value its
  * intent-protocol words hold (docs/identity.md).  IDs live in an XArray,
@@ -24,19 +19,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/compat.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/rhashtable.h>
 #include <linux/xarray.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
-#include <linux/sched/signal.h>
-#include <linux/cred.h>
-#include <linux/capability.h>
-#include <linux/tracepoint.h>
-#include <linux/binfmts.h>
-#include <linux/uaccess.h>
 #include "rf.h"
 
 static const struct rhashtable_params rf_thread_params = {
@@ -56,7 +44,7 @@ unsigned int rf_nr_threads(void)
 	return atomic_read(&rf_nthreads);
 }
 
-static struct rf_thread *rf_lookup(struct task_struct *task)
+struct rf_thread *rf_lookup(struct task_struct *task)
 {
 	return rhashtable_lookup_fast(&rf_threads, &task, rf_thread_params);
 }
@@ -118,14 +106,14 @@ struct rf_thread *rf_owner_get(u32 id)
 }
 
 /* The owner ID dies: its waiters are woken and no lookup finds it. */
-static void rf_thread_kill_id(struct rf_thread *t)
+void rf_thread_kill_id(struct rf_thread *t)
 {
 	rf_wake_owner_waiters(t);
 	xa_erase(&rf_owners, t->id);
 }
 
 /* Drop a registration that is already out of the table; may sleep. */
-static void rf_thread_release(struct rf_thread *t)
+void rf_thread_release(struct rf_thread *t)
 {
 	rf_thread_kill_id(t);
 	rf_mm_detach(t);
@@ -142,148 +130,13 @@ void rf_thread_teardown(struct work_struct *work)
 	rf_thread_put(t);
 }
 
-/*
- * task_work on the dying or exec'ing thread: walk, then drop.  If the
- * exit probe could still take a user of the address space, the walk runs
- * here.  If not, the last user is gone and the address space's release is
- * due (exit_mmap() runs it after exit_aio() and friends): it has walked
- * this thread, is walking it, or will; in the last case it is handed the
- * walk and the end of the teardown, since removing our notifier now would
- * hide us from it.
- */
-static void rf_twork_fn(struct callback_head *cb)
+/* Out of the table: no lookup finds it from now on (its own thread's). */
+void rf_thread_unpublish(struct rf_thread *t)
 {
-	struct rf_thread *t = container_of(cb, struct rf_thread, twork);
-
-	/*
-	 * The thread runs no more user code under this owner ID: waiters
-	 * on its words may recover them from now on, walk or no walk.
-	 * Here, not in the probe: these take t->lock and bucket locks,
-	 * which sleep on PREEMPT_RT.
-	 */
-	rf_wake_owner_waiters(t);
-	rf_pass_wake(t);
 	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
-	if (t->mm_held) {
-		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
-		    RF_WALK_IDLE)
-			rf_walk_thread(t, !(current->flags & PF_EXITING));
-		mmput(t->mm);
-	} else if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
-		   RF_WALK_IDLE) {
-		rf_thread_kill_id(t);
-		return;
-	}
-	rf_thread_release(t);
 }
 
-/*
- * The exit and exec probes.  Tracepoint probes run with preemption
- * disabled (before 7.0; under SRCU after), so nothing here may sleep,
- * and on PREEMPT_RT every spinlock_t sleeps: this takes no lock at all.
- * Everything else (waking the owner's waiters, the walk) is the
- * task_work's, which runs in the same thread in process context.
- * A waiter that asks meanwhile finds the owner PF_EXITING (exit), or
- * at exec links itself to it; either way one asleep on its owner is
- * woken by the task_work.
- */
-static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode)
-{
-	struct rf_thread *t;
-
-	/* Every exit in the system passes here: keep the miss cheap. */
-	if (!atomic_read(&rf_nthreads))
-		return;
-	t = rf_lookup(p);
-	if (!t || t->walk_queued)
-		return;
-	t->walk_queued = true;
-	/*
-	 * A user of the address space, if one is left, keeps it for the
-	 * walk.  Taken after exit_mm()'s mm_update_next_owner(), so no
-	 * process-table scan comes of it.
-	 */
-	t->mm_held = mmget_not_zero(t->mm);
-	init_task_work(&t->twork, rf_twork_fn);
-	/* Fails only after exit_task_work(), which follows both hooks. */
-	if (WARN_ON_ONCE(task_work_add(p, &t->twork, mode))) {
-		t->walk_queued = false;
-		if (t->mm_held)
-			mmput_async(t->mm);
-		t->mm_held = false;
-	}
-}
-
-static void rf_probe_exit(RF_EXIT_PROBE_ARGS)
-{
-	rf_queue_walk(p, TWA_NONE);
-}
-
-/* Mainline processes the robust list at exec; so do we, before user code. */
-static void rf_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
-			  struct linux_binprm *bprm)
-{
-	rf_queue_walk(p, TWA_RESUME);
-}
-
-static struct rf_tp {
-	const char *name;
-	void *probe;
-	struct tracepoint *tp;
-} rf_tps[] = {
-	{ "sched_process_exit", rf_probe_exit },
-	{ "sched_process_exec", rf_probe_exec },
-};
-
-/* Core tracepoints are not exported: find them by name. */
-static void rf_tp_find(struct tracepoint *tp, void *priv)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(rf_tps); i++)
-		if (!strcmp(tp->name, rf_tps[i].name))
-			rf_tps[i].tp = tp;
-}
-
-static void rf_tp_unregister(int n)
-{
-	while (n--)
-		tracepoint_probe_unregister(rf_tps[n].tp, rf_tps[n].probe, NULL);
-	rf_tracepoint_sync();
-}
-
-static int rf_valid_slot(const struct rf_list *arg)
-{
-	u64 size, head = arg->head, base = arg->base;
-
-	if (arg->flags || arg->tid)
-		return -EINVAL;
-	if (arg->width != RF_WIDTH_32 && arg->width != RF_WIDTH_64)
-		return -EINVAL;
-	if (arg->protocol != RF_PROTO_MAINLINE &&
-	    arg->protocol != RF_PROTO_INTENT)
-		return -EINVAL;
-	/* As set_robust_list2 proposes: a 32-bit task has no 64-bit list. */
-	if (arg->width == RF_WIDTH_64 && in_compat_syscall())
-		return -EOPNOTSUPP;
-	size = arg->width / 8;
-	if (!head || (head & (size - 1)) || (base & (size - 1)))
-		return -EINVAL;
-	if (arg->width == RF_WIDTH_64)
-		return !base && head < TASK_SIZE ? 0 : -EINVAL;
-	/*
-	 * A 32-bit list's pointers reach [base, base + 4 GiB): all of it
-	 * must be user space (base 0: the low 4 GiB, as before), and the
-	 * head must be one of them, or the walk could never end at it.
-	 */
-	if (base && (base >= TASK_SIZE || TASK_SIZE - base < (1ULL << 32)))
-		return -EINVAL;
-	if (head < base || head - base + 3 * size > (1ULL << 32))
-		return -EINVAL;
-	return head < TASK_SIZE ? 0 : -EINVAL;
-}
-
-static struct rf_thread *rf_register_current(void)
+struct rf_thread *rf_register_current(void)
 {
 	unsigned int n = READ_ONCE(rf_max_lists);
 	struct rf_thread *t;
@@ -354,7 +207,7 @@ out_free:
  * The caller has no slot left: unregister without a walk, unless its owner
  * ID was handed out, which must keep naming it until it exits or execs.
  */
-static void rf_unregister_current(struct rf_thread *t)
+void rf_unregister_current(struct rf_thread *t)
 {
 	if (t->id_given || t->nused)
 		return;
@@ -362,237 +215,22 @@ static void rf_unregister_current(struct rf_thread *t)
 	rf_thread_release(t);
 }
 
-/*
- * max_lists applies to registered threads too (docs/module.md,
- * "Parameters"): an index is the thread's to use if it is below the limit
- * as it is now, or names a slot the thread holds.  So a slot once taken
- * stays replaceable and removable (and is walked) whatever the limit
- * became, and a thread registered under a lower limit reaches the new
- * slots.
- */
-static bool rf_slot_held(const struct rf_thread *t, unsigned int idx)
-{
-	return t && idx < t->nslots && t->slots[idx].width;
-}
-
-/* Room for slot @idx in @t, only ever done by @t's thread itself. */
-static int rf_grow_slots(struct rf_thread *t, unsigned int idx)
-{
-	unsigned int n = max(idx + 1, READ_ONCE(rf_max_lists));
-	struct rf_slot *slots, *old;
-
-	if (idx < t->nslots)
-		return 0;
-	slots = kcalloc(n, sizeof(*slots), GFP_KERNEL_ACCOUNT);
-	if (!slots)
-		return -ENOMEM;
-	spin_lock(&t->lock);
-	memcpy(slots, t->slots, t->nslots * sizeof(*slots));
-	old = t->slots;
-	t->slots = slots;
-	t->nslots = n;
-	spin_unlock(&t->lock);
-	kfree(old);
-	return 0;
-}
-
-/* The first free index below max_lists, or -ENOSPC. */
-static int rf_free_slot(const struct rf_thread *t)
-{
-	unsigned int idx, max = READ_ONCE(rf_max_lists);
-
-	for (idx = 0; idx < max; idx++)
-		if (!rf_slot_held(t, idx))
-			return idx;
-	return -ENOSPC;
-}
-
-long rf_ioctl_set_list(struct rf_list *arg)
-{
-	struct rf_thread *t = rf_lookup(current);
-	bool fresh = false;
-	int idx, ret = rf_valid_slot(arg);
-
-	if (ret)
-		return ret;
-	if (arg->index < -1)
-		return -EINVAL;
-	if (t && t->walk_queued)	/* exec'ed, walk not yet run */
-		return -EAGAIN;
-	if (arg->index < 0) {
-		idx = rf_free_slot(t);
-		if (idx < 0)
-			return idx;
-	} else {
-		idx = arg->index;
-		if (idx >= READ_ONCE(rf_max_lists) && !rf_slot_held(t, idx))
-			return -EINVAL;
-	}
-	if (!t) {
-		t = rf_register_current();
-		if (IS_ERR(t))
-			return PTR_ERR(t);
-		fresh = true;
-	}
-	ret = rf_grow_slots(t, idx);
-	if (ret) {
-		if (fresh)
-			rf_unregister_current(t);
-		return ret;
-	}
-	spin_lock(&t->lock);
-	if (!t->slots[idx].width)
-		t->nused++;
-	t->slots[idx].head = arg->head;
-	t->slots[idx].base = arg->base;
-	t->slots[idx].width = arg->width;
-	t->slots[idx].protocol = arg->protocol;
-	spin_unlock(&t->lock);
-	arg->index = idx;
-	return 0;
-}
-
-long rf_ioctl_remove_list(struct rf_list *arg)
-{
-	struct rf_thread *t = rf_lookup(current);
-	bool last;
-
-	if (arg->flags || arg->tid || arg->index < 0)
-		return -EINVAL;
-	if (!t || arg->index >= t->nslots || !t->slots[arg->index].width)
-		return -ENOENT;
-	spin_lock(&t->lock);
-	memset(&t->slots[arg->index], 0, sizeof(t->slots[0]));
-	last = !--t->nused;
-	spin_unlock(&t->lock);
-	if (last)
-		rf_unregister_current(t);
-	return 0;
-}
-
-long rf_ioctl_get_owner(struct rf_owner *arg)
-{
-	struct rf_thread *t = rf_lookup(current);
-
-	if (arg->flags || arg->reserved || arg->id)
-		return -EINVAL;
-	/* Exec'ed, walk not yet run: the old ID is dead. */
-	if (t && (t->walk_queued || READ_ONCE(t->dead)))
-		return -EAGAIN;
-	if (!t) {
-		t = rf_register_current();
-		if (IS_ERR(t))
-			return PTR_ERR(t);
-	}
-	t->id_given = true;
-	arg->id = t->id;
-	return 0;
-}
-
-/*
- * May the caller read @task's lists (addresses in its memory)?
- * get_robust_list() asks ptrace_may_access(PTRACE_MODE_READ_REALCREDS),
- * which modules cannot call, and with it the LSMs (Yama's ptrace_scope,
- * SELinux, AppArmor).  Be stricter instead: the caller's own thread
- * group, or CAP_SYS_PTRACE in the target's user namespace.  A same-uid
- * process without the capability is refused.
- */
-static bool rf_may_read(struct task_struct *task)
-{
-	const struct cred *tcred;
-	bool ok, dumpable;
-
-	if (same_thread_group(task, current))
-		return true;
-	/* As ptrace: a non-dumpable target needs the capability in init. */
-	dumpable = rf_task_dumpable(task);
-	tcred = get_task_cred(task);
-	ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
-	put_cred(tcred);
-	return ok && (dumpable || capable(CAP_SYS_PTRACE));
-}
-
-long rf_ioctl_get_list(struct rf_list *arg)
-{
-	struct task_struct *task;
-	struct rf_thread *t;
-	long ret = -ENOENT;
-
-	if (arg->flags || arg->index < 0)
-		return -EINVAL;
-	if (arg->tid) {
-		rcu_read_lock();
-		task = pid_task(find_vpid(arg->tid), PIDTYPE_PID);
-		if (task)
-			get_task_struct(task);
-		rcu_read_unlock();
-		if (!task)
-			return -ESRCH;
-		if (!rf_may_read(task)) {
-			put_task_struct(task);
-			return -EPERM;
-		}
-	} else {
-		task = current;
-		get_task_struct(task);
-	}
-	rcu_read_lock();
-	t = rf_lookup(task);
-	if (t) {
-		spin_lock(&t->lock);
-		if (!rf_slot_held(t, arg->index)) {
-			ret = arg->index < READ_ONCE(rf_max_lists) ?
-			      -ENOENT : -EINVAL;
-		} else if (t->slots[arg->index].base &&
-			   arg->size < RF_LIST_SIZE_VER1) {
-			/* The caller could not see the base: a wrong answer. */
-			ret = -EOVERFLOW;
-		} else {
-			arg->head = t->slots[arg->index].head;
-			arg->base = t->slots[arg->index].base;
-			arg->width = t->slots[arg->index].width;
-			arg->protocol = t->slots[arg->index].protocol;
-			ret = 0;
-		}
-		spin_unlock(&t->lock);
-	} else if (arg->index >= READ_ONCE(rf_max_lists)) {
-		ret = -EINVAL;
-	}
-	rcu_read_unlock();
-	put_task_struct(task);
-	return ret;
-}
-
 int rf_registry_init(void)
 {
-	int i, ret;
+	int ret;
 
 	ret = rhashtable_init(&rf_threads, &rf_thread_params);
 	if (ret)
 		return ret;
-	for_each_kernel_tracepoint(rf_tp_find, NULL);
-	for (i = 0; i < ARRAY_SIZE(rf_tps); i++) {
-		if (!rf_tps[i].tp) {
-			pr_err("tracepoint %s not found\n", rf_tps[i].name);
-			ret = -ENOENT;
-			goto out_tp;
-		}
-		ret = tracepoint_probe_register(rf_tps[i].tp, rf_tps[i].probe,
-						NULL);
-		if (ret)
-			goto out_tp;
-	}
-	return 0;
-
-out_tp:
-	rf_tp_unregister(i);
-	rhashtable_destroy(&rf_threads);
+	ret = rf_hooks_init();
+	if (ret)
+		rhashtable_destroy(&rf_threads);
 	return ret;
 }
 
 void rf_registry_exit(void)
 {
-	rf_tp_unregister(ARRAY_SIZE(rf_tps));
+	rf_hooks_exit();
 	/* Registrations' RCU callbacks hold module text: let them finish. */
 	rcu_barrier();
 	synchronize_rcu_tasks();

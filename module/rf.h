@@ -93,17 +93,29 @@ struct rf_thread {
 	struct rf_slot *slots;
 };
 
-/* registry.c */
+/* registry.c: the table of registrations and their owner IDs */
 int rf_registry_init(void);
 void rf_registry_exit(void);
 unsigned int rf_nr_threads(void);
+struct rf_thread *rf_lookup(struct task_struct *task);
+struct rf_thread *rf_register_current(void);
+void rf_unregister_current(struct rf_thread *t);
+void rf_thread_unpublish(struct rf_thread *t);
+void rf_thread_kill_id(struct rf_thread *t);
+void rf_thread_release(struct rf_thread *t);
+struct rf_thread *rf_owner_get(u32 id);
+struct rf_thread *rf_thread_get(struct task_struct *task);
+void rf_thread_put(struct rf_thread *t);
+
+/* hooks.c: the exit and exec tracepoints and their task_work */
+int rf_hooks_init(void);
+void rf_hooks_exit(void);
+
+/* lists.c: the ioctls on a thread's slots and owner ID */
 long rf_ioctl_set_list(struct rf_list *arg);
 long rf_ioctl_get_list(struct rf_list *arg);
 long rf_ioctl_remove_list(struct rf_list *arg);
 long rf_ioctl_get_owner(struct rf_owner *arg);
-struct rf_thread *rf_owner_get(u32 id);
-struct rf_thread *rf_thread_get(struct task_struct *task);
-void rf_thread_put(struct rf_thread *t);
 
 /* users.c: per-user accounting */
 struct rf_user *rf_user_charge(void);

@@ -22,6 +22,10 @@
  * lookup (registry.c).  A waiter that finds the owner alive also links
  * itself to the owner's registration, which wakes it when the owner exits
  * or execs; it then asks again (docs/identity.md).
+ *
+ * One file of some 700 lines, on purpose: keys, buckets, waiters and heir
+ * records share the bucket lock and the on-stack waiter's lifetime, which
+ * no other file should see.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exit and exec hooks: the sched_process_exit and sched_process_exec
+ * tracepoints, found by name (core tracepoints are not exported), and the
+ * task_work each queues on the thread, which walks its lists.
+ *
+ * At exit the probe (atomic context) only queues a task_work on the dying
+ * thread; that runs in the thread itself (PF_EXITING, its own priority and
+ * OOM standing) before it is reaped, so recovery is done before waitpid()
+ * returns.  It marks the owner ID dead, wakes its waiters and walks the
+ * thread's lists through the remote-access API (walk.c); nothing waits on
+ * another context.  docs/exit-walk.md says why it runs where it does.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/tracepoint.h>
+#include <linux/binfmts.h>
+#include "rf.h"
+
+/*
+ * task_work on the dying or exec'ing thread: walk, then drop.  If the
+ * exit probe could still take a user of the address space, the walk runs
+ * here.  If not, the last user is gone and the address space's release is
+ * due (exit_mmap() runs it after exit_aio() and friends): it has walked
+ * this thread, is walking it, or will; in the last case it is handed the
+ * walk and the end of the teardown, since removing our notifier now would
+ * hide us from it.
+ */
+static void rf_twork_fn(struct callback_head *cb)
+{
+	struct rf_thread *t = container_of(cb, struct rf_thread, twork);
+
+	/*
+	 * The thread runs no more user code under this owner ID: waiters
+	 * on its words may recover them from now on, walk or no walk.
+	 * Here, not in the probe: these take t->lock and bucket locks,
+	 * which sleep on PREEMPT_RT.
+	 */
+	rf_wake_owner_waiters(t);
+	rf_pass_wake(t);
+	rf_thread_unpublish(t);
+	if (t->mm_held) {
+		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
+		    RF_WALK_IDLE)
+			rf_walk_thread(t, !(current->flags & PF_EXITING));
+		mmput(t->mm);
+	} else if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
+		   RF_WALK_IDLE) {
+		rf_thread_kill_id(t);
+		return;
+	}
+	rf_thread_release(t);
+}
+
+/*
+ * The exit and exec probes.  Tracepoint probes run with preemption
+ * disabled (before 7.0; under SRCU after), so nothing here may sleep,
+ * and on PREEMPT_RT every spinlock_t sleeps: this takes no lock at all.
+ * Everything else (waking the owner's waiters, the walk) is the
+ * task_work's, which runs in the same thread in process context.
+ * A waiter that asks meanwhile finds the owner PF_EXITING (exit), or
+ * at exec links itself to it; either way one asleep on its owner is
+ * woken by the task_work.
+ */
+static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode)
+{
+	struct rf_thread *t;
+
+	/* Every exit in the system passes here: keep the miss cheap. */
+	if (!rf_nr_threads())
+		return;
+	t = rf_lookup(p);
+	if (!t || t->walk_queued)
+		return;
+	t->walk_queued = true;
+	/*
+	 * A user of the address space, if one is left, keeps it for the
+	 * walk.  Taken after exit_mm()'s mm_update_next_owner(), so no
+	 * process-table scan comes of it.
+	 */
+	t->mm_held = mmget_not_zero(t->mm);
+	init_task_work(&t->twork, rf_twork_fn);
+	/* Fails only after exit_task_work(), which follows both hooks. */
+	if (WARN_ON_ONCE(task_work_add(p, &t->twork, mode))) {
+		t->walk_queued = false;
+		if (t->mm_held)
+			mmput_async(t->mm);
+		t->mm_held = false;
+	}
+}
+
+static void rf_probe_exit(RF_EXIT_PROBE_ARGS)
+{
+	rf_queue_walk(p, TWA_NONE);
+}
+
+/* Mainline processes the robust list at exec; so do we, before user code. */
+static void rf_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+			  struct linux_binprm *bprm)
+{
+	rf_queue_walk(p, TWA_RESUME);
+}
+
+static struct rf_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+} rf_tps[] = {
+	{ "sched_process_exit", rf_probe_exit },
+	{ "sched_process_exec", rf_probe_exec },
+};
+
+/* Core tracepoints are not exported: find them by name. */
+static void rf_tp_find(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(rf_tps); i++)
+		if (!strcmp(tp->name, rf_tps[i].name))
+			rf_tps[i].tp = tp;
+}
+
+static void rf_tp_unregister(int n)
+{
+	while (n--)
+		tracepoint_probe_unregister(rf_tps[n].tp, rf_tps[n].probe, NULL);
+	rf_tracepoint_sync();
+}
+
+int rf_hooks_init(void)
+{
+	int i, ret;
+
+	for_each_kernel_tracepoint(rf_tp_find, NULL);
+	for (i = 0; i < ARRAY_SIZE(rf_tps); i++) {
+		if (!rf_tps[i].tp) {
+			pr_err("tracepoint %s not found\n", rf_tps[i].name);
+			ret = -ENOENT;
+			goto out_tp;
+		}
+		ret = tracepoint_probe_register(rf_tps[i].tp, rf_tps[i].probe,
+						NULL);
+		if (ret)
+			goto out_tp;
+	}
+	return 0;
+
+out_tp:
+	rf_tp_unregister(i);
+	return ret;
+}
+
+void rf_hooks_exit(void)
+{
+	rf_tp_unregister(ARRAY_SIZE(rf_tps));
+}
