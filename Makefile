@@ -5,7 +5,7 @@
 #   make install         install module (modules_install) and library
 #   make dkms-install    register, build and install through DKMS
 #   make qemu            QEMU linux-user, stock and patched, and its guest
-#                        programs in build/qemu/ (tests/qemu/README.md)
+#                        programs in build/qemu/ (tests/qemu-user/README.md)
 #   make glibc-tests     glibc's own robust-mutex tests, built in build/glibc
 #   make check           the test suite in QEMU on 6.1, 6.12, the newest Debian
 #                        kernel, 6.1-rt and a debug RT kernel (tests/run-all)
@@ -25,14 +25,15 @@ RF_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D
 
 # kselftest_harness.h casts pointers to long long and passes NULL to %s.
 TEST_CFLAGS := -Wno-pointer-to-int-cast -Wno-format-overflow -Wno-misleading-indentation
-TESTS := $(patsubst tests/%.c,%,$(wildcard tests/t_*.c))
-TEST_HDRS := $(wildcard tests/*.h) uapi/linux/robustfutex.h
+KT := tests/kselftest
+TESTS := $(patsubst $(KT)/%.c,%,$(wildcard $(KT)/t_*.c))
+TEST_HDRS := $(wildcard $(KT)/*.h) uapi/linux/robustfutex.h
 
 LIB_SRCS := $(wildcard lib/rf_*.c)
-LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h) lib/preload.h
+LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h) preload/preload.h
 # The LD_PRELOAD interposer: the library's objects plus pthread_* wrappers.
-PRELOAD_SRCS := lib/preload_mutex.c lib/preload_cond.c lib/preload_time64.c
-PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=lib/preload.map \
+PRELOAD_SRCS := $(wildcard preload/preload_*.c)
+PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=preload/preload.map \
 	-Wl,-soname,librobustfutex-pthread.so
 
 .PHONY: all module lib tests qemu glibc-tests check vm demo install dkms-install clean
@@ -51,21 +52,27 @@ $(B)/lib/%.o: lib/%.c $(LIB_HDRS)
 $(B)/lib32/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+$(B)/lib/%.o: preload/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(RF_CFLAGS) -Ipreload -fPIC -fvisibility=hidden -c -o $@ $<
+$(B)/lib32/%.o: preload/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) -Ipreload -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	$(CC) -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
 $(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
 	$(CC) -m32 -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
-$(B)/lib/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS) $(PRELOAD_SRCS)) lib/preload.map
+$(B)/lib/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS)) $(patsubst preload/%.c,$(B)/lib/%.o,$(PRELOAD_SRCS)) preload/preload.map
 	$(CC) $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
-$(B)/lib32/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS) $(PRELOAD_SRCS)) lib/preload.map
+$(B)/lib32/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS)) $(patsubst preload/%.c,$(B)/lib32/%.o,$(PRELOAD_SRCS)) preload/preload.map
 	$(CC) -m32 $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
 $(B)/lib/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 $(B)/lib32/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 # rfctl: status/load/unload through libkmod.
-$(B)/bin/rfctl: lib/rfctl.c uapi/linux/robustfutex.h
+$(B)/bin/rfctl: tools/rfctl/rfctl.c uapi/linux/robustfutex.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iuapi -Ilib -o $@ $< \
 		$$(pkg-config --cflags --libs libkmod)
@@ -82,7 +89,8 @@ $(B)/include/kselftest_harness.h: tests/harness.sh
 # p_*: plain pthread programs for the preload, linked with no librobustfutex;
 # those on Debian's LMDB and tdb are 64-bit only (their -dev packages).
 PAPPS := p_lmdb p_tdb
-PTESTS := $(filter-out $(PAPPS),$(patsubst tests/%.c,%,$(wildcard tests/p_*.c)))
+PT := tests/preload
+PTESTS := $(filter-out $(PAPPS),$(patsubst $(PT)/%.c,%,$(wildcard $(PT)/p_*.c)))
 
 tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS)) \
        $(B)/bin/preload-test.sh $(B)/bin/preload-apps.sh $(addprefix $(B)/ptests/,$(PTESTS) $(PAPPS)) $(addprefix $(B)/ptests32/,$(PTESTS)) \
@@ -93,7 +101,7 @@ tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)
 $(B)/bin/rfctl-test.sh: tests/rfctl-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
-$(B)/bin/preload-%.sh: tests/preload-%.sh
+$(B)/bin/preload-%.sh: $(PT)/preload-%.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
 
@@ -101,49 +109,49 @@ $(B)/bin/preload-%.sh: tests/preload-%.sh
 GCC_S := -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state
 $(B)/ptests/p_lmdb: LDLIBS_P := -llmdb
 $(B)/ptests/p_tdb: LDLIBS_P := -ltdb
-$(B)/ptests/p_%: tests/p_%.c tests/p_tap.h
+$(B)/ptests/p_%: $(PT)/p_%.c $(PT)/p_tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(LDLIBS_P) $(GCC_S)
 # The same, as a 32-bit program with a 64-bit time_t calls glibc's *64 names.
-$(B)/ptests32/p_preload_t64: tests/p_preload.c tests/p_tap.h
+$(B)/ptests32/p_preload_t64: $(PT)/p_preload.c $(PT)/p_tap.h
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
-$(B)/ptests32/p_%: tests/p_%.c tests/p_tap.h
+$(B)/ptests32/p_%: $(PT)/p_%.c $(PT)/p_tap.h
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
 
 # t_dlopen links no copy of the library: it dlopens two (the .so and a
 # renamed copy), as a program and its plugin would.
-$(B)/tests/t_dlopen: tests/t_dlopen.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.so
+$(B)/tests/t_dlopen: $(KT)/t_dlopen.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.so
 	$(CC) $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< -ldl
 	cp $(B)/lib/librobustfutex.so $(B)/lib/librobustfutex-copy.so
-$(B)/tests32/t_dlopen: tests/t_dlopen.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.so
+$(B)/tests32/t_dlopen: $(KT)/t_dlopen.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.so
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< -ldl
 	cp $(B)/lib32/librobustfutex.so $(B)/lib32/librobustfutex-copy.so
 
-$(B)/tests/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.a
+$(B)/tests/t_%: $(KT)/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib/librobustfutex.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib/librobustfutex.a -ldl
 
-$(B)/tests32/t_%: tests/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.a
+$(B)/tests32/t_%: $(KT)/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.a
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib32/librobustfutex.a -ldl
 
 # QEMU's i386 linux-user emulator, as Debian builds it and with our patch
-# (tests/build-qemu.sh, cached), and what tests/qemu/qemu-test.sh runs in
+# (tests/vm/build-qemu.sh, cached), and what tests/qemu-user/qemu-test.sh runs in
 # the VM: static i386 glibc guests and the emulator-side lock.
 QEMU_GUESTS := holder waiter futexops
 qemu: $(addprefix $(B)/qemu/,$(QEMU_GUESTS) emulock.so emucheck qemu-test.sh)
-	@d=$$(tests/build-qemu.sh) && cp $$d/qemu-i386 $$d/qemu-i386-rf $(B)/qemu/
+	@d=$$(tests/vm/build-qemu.sh) && cp $$d/qemu-i386 $$d/qemu-i386-rf $(B)/qemu/
 
-$(B)/qemu/%: tests/qemu/%.c tests/qemu/shm.h
+$(B)/qemu/%: tests/qemu-user/%.c tests/qemu-user/shm.h
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -static $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -pthread -o $@ $<
-$(B)/qemu/emulock.so: tests/qemu/emulock.c tests/qemu/emushm.h $(B)/lib/librobustfutex.a
+$(B)/qemu/emulock.so: tests/qemu-user/emulock.c tests/qemu-user/emushm.h $(B)/lib/librobustfutex.a
 	$(CC) $(CFLAGS) $(RF_CFLAGS) -shared -fPIC -o $@ $< $(B)/lib/librobustfutex.a
-$(B)/qemu/emucheck: tests/qemu/emucheck.c tests/qemu/emushm.h $(B)/lib/librobustfutex.a
+$(B)/qemu/emucheck: tests/qemu-user/emucheck.c tests/qemu-user/emushm.h $(B)/lib/librobustfutex.a
 	$(CC) $(CFLAGS) $(RF_CFLAGS) -o $@ $< $(B)/lib/librobustfutex.a
-$(B)/qemu/qemu-test.sh: tests/qemu/qemu-test.sh
+$(B)/qemu/qemu-test.sh: tests/qemu-user/qemu-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
 # glibc 2.36's own mutex/condvar/robust tests, from Debian's glibc-source,
@@ -157,11 +165,11 @@ check:
 
 # One test on one kernel in the VM, rebuilt first if it changed:
 #   make vm K=6.12 T=t_exit [ARGS='-t name'] [BITS=32]
-# K is a tests/kernel.sh name (6.1, 6.12, newest, 6.1-rt, debug...).
+# K is a tests/vm/kernel.sh name (6.1, 6.12, newest, 6.1-rt, debug...).
 K ?= 6.12
 vm:
 	@test -n "$(T)" || { echo "usage: make vm K=6.12 T=t_exit [ARGS='-t TEST'] [BITS=32]" >&2; exit 2; }
-	tests/vm-run --kernel $(K) -- /rf/tests$(if $(filter 32,$(BITS)),32)/$(T) $(ARGS)
+	tests/vm/vm-run --kernel $(K) -- /rf/tests$(if $(filter 32,$(BITS)),32)/$(T) $(ARGS)
 
 KERNEL ?= 6.12
 demo:

@@ -2,7 +2,7 @@
 # Install what building and testing robustfutex needs, from Debian's
 # packages.  Idempotent: a no-op (one dpkg query) when all is present.
 # The test kernels' headers and images are not installed but unpacked
-# into a cache (tests/kernel.sh).
+# into a cache (tests/vm/kernel.sh).
 set -euo pipefail
 
 pkgs=(

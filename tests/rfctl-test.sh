@@ -1,6 +1,6 @@
 #!/bin/sh
 # rfctl-test.sh: rfctl in the VM (busybox + kmod), as TAP.  Expects the
-# module loaded, as tests/vm-run leaves it, and leaves it loaded with its
+# module loaded, as tests/vm/vm-run leaves it, and leaves it loaded with its
 # default parameters so the runner's rmmod succeeds.
 #
 #   sh /rf/bin/rfctl-test.sh        (rfctl next to this script, or $RFCTL)

@@ -41,7 +41,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include "../rf_test.h"
+#include "../kselftest/rf_test.h"
 #include "robustfutex.h"
 #include "ml72.h"
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Inside the VM (tests/vm-run, busybox sh, module loaded): the comparison
+# Inside the VM (tests/vm/vm-run, busybox sh, module loaded): the comparison
 # with mainline, then the benchmarks.  JSON lines go to stdout, one
 # progress line per step to stderr.
 #
@@ -28,7 +28,7 @@ step() {
 
 # The module's references are dropped after an RCU grace period: an
 # rmmod right after a registered process exits may find it busy.
-# The control tool (lib/rfctl.c, libkmod) does the loading and unloading.
+# The control tool (tools/rfctl/rfctl.c, libkmod) does the loading and unloading.
 unload() {
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		/rf/bin/rfctl unload >/dev/null 2>&1 && return 0
@@ -58,7 +58,7 @@ run() {
 
 step "compare: mainline vs rf, owner-death scenarios"
 run $b/compare
-# Bug 14485 in an unmodified pthread program (tests/p_unlock_race.c): the
+# Bug 14485 in an unmodified pthread program (tests/preload/p_unlock_race.c): the
 # same binary with glibc's robust mutex, then with the preload's.  It says
 # "# glibc|preload: N bytes of reused memory changed by the exit (word X ->
 # Y)" and checks what it was told to expect (its exit status: "check").

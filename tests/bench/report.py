@@ -651,7 +651,7 @@ def observed(d):
 
 SCENARIO_TITLES = {
     "unlock_race": "unlock race, bug 14485: memory reused after a completed unlock",
-    "unlock_race_binary": "bug 14485 in an unmodified pthread binary (tests/p_unlock_race.c)",
+    "unlock_race_binary": "bug 14485 in an unmodified pthread binary (tests/preload/p_unlock_race.c)",
     "lost_wakeup": "owner killed between release and wake, a waiter asleep",
     "many_locks": "owner dies holding 3000 locks (mainline stops at 2048)",
     "pidns": "a live owner's lock; a waiter with the same TID in another PID namespace dies",
@@ -693,7 +693,7 @@ CORRECTNESS_NOTES = (
     "  host) has no such entry, and it still gives one list per width.",
     "QEMU linux-user answers a guest's set_robust_list with ENOSYS (mainline",
     "  column: qemu-i386 as Debian builds it, same kernel); patched (rf column,",
-    "  tests/qemu/robustfutex.patch), it registers the guest's list in a module",
+    "  contrib/qemu/robustfutex.patch), it registers the guest's list in a module",
     "  slot with the guest base and sends guest futex waits through the module.",
     "ml72 (the 7.2 column): tests/bench/ml72.c, a robust mutex of our own over",
     "  set_robust_list, FUTEX_ROBUST_UNLOCK and the vDSO's",

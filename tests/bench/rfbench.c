@@ -73,7 +73,7 @@
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include "../rf_test.h"
+#include "../kselftest/rf_test.h"
 #include "robustfutex.h"
 
 #include "rf_internal.h"

@@ -2,11 +2,11 @@
 # Build (once, cached) a small debug kernel from Debian's linux-source-6.12
 # for booting in QEMU/TCG and for building the out-of-tree module against:
 #
-#   dir=$(tests/build-debug-kernel.sh)        # path is the last stdout line
+#   dir=$(tests/vm/build-debug-kernel.sh)        # path is the last stdout line
 #   make -C "$dir" M="$PWD/module" modules
 #   qemu-system-x86_64 -kernel "$dir/arch/x86/boot/bzImage" ...
 #
-# The kernel config is `make tinyconfig` + tests/debug-kernel.config
+# The kernel config is `make tinyconfig` + tests/vm/debug-kernel.config
 # (KASAN, lockdep, kmemleak, UBSAN, tracepoints, ...).  The build directory is
 # $RF_CACHE/debug-<hash>, <hash> covering the fragment and the linux-source
 # package version, so editing the fragment or upgrading the package gives a

@@ -11,7 +11,7 @@
 # to the chroot's /usr/src, and one build at a time holds its DKMS tree.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+top=$(cd "$here/../.." && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 out=

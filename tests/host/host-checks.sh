@@ -4,7 +4,7 @@
 # checkpatch.pl --strict from Debian's linux-source-6.12 on the kernel
 # sources.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
 n=0
 ok()  { n=$((n + 1)); echo "ok $n - $*"; }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build (once, cached) QEMU's i386 linux-user emulator from Debian's source
 # of the QEMU the test VMs run on, twice: as Debian ships it and with our
-# patch (tests/qemu/robustfutex.patch: the guest's robust list and futex
+# patch (contrib/qemu/robustfutex.patch: the guest's robust list and futex
 # waits go through /dev/robustfutex).
 #
-#   dir=$(tests/build-qemu.sh)      # path is the last stdout line
+#   dir=$(tests/vm/build-qemu.sh)      # path is the last stdout line
 #   $dir/qemu-i386 ...              # stock
 #   $dir/qemu-i386-rf ...           # patched
 #
@@ -25,8 +25,8 @@ set -euo pipefail
 RECIPE=1
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-patch=$here/qemu/robustfutex.patch
+top=$(cd "$here/../.." && pwd)
+patch=$top/contrib/qemu/robustfutex.patch
 uapi=$top/uapi/linux/robustfutex.h
 cache=${RF_CACHE:-/var/cache/robustfutex}
 jobs=${RF_JOBS:-2}
@@ -37,7 +37,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL GNUMAKEFLAGS
 # Debian's python3 and meson, not whatever a user's PATH puts first.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
-"$here/deps.sh"
+"$top/tests/deps.sh"
 src=$(dpkg-query -W -f='${source:Package} ${source:Version}' qemu-system-x86) ||
 	die "qemu-system-x86 is not installed"
 read -r pkg ver <<<"$src"

@@ -11,7 +11,7 @@
  * 2 usage, 3 not loaded, 4 module not installed, 5 not privileged.
  *
  * Build: cc -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iuapi -Ilib \
- *		-o rfctl lib/rfctl.c $(pkg-config --cflags --libs libkmod)
+ *		-o rfctl tools/rfctl/rfctl.c $(pkg-config --cflags --libs libkmod)
  */
 #include <ctype.h>
 #include <dirent.h>

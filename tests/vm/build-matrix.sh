@@ -16,7 +16,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+top=$(cd "$here/../.." && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
 default="6.1 6.1-rt 6.12 6.12-rt 6.16 6.16-rt 6.18 6.18-rt 6.19 6.19-rt 7.0 7.0-rt 7.1 7.1-rt 7.2 7.2-rt 7.3 7.3-rt"
 if [ $# -gt 0 ]; then

@@ -25,7 +25,7 @@
  * and which costs nothing when the awaited thing comes.  The harness's
  * timeout for a test (TEST_TIMEOUT_DEFAULT, raised here from 30 s) comes
  * after a couple of those, and well before the runner's 300 s for a whole
- * program (tests/guest-suite.sh), so a hang reports as the test's failure.
+ * program (tests/vm/guest-suite.sh), so a hang reports as the test's failure.
  */
 #define RF_HANG_MS	20000
 #ifdef TEST_TIMEOUT_DEFAULT	/* kselftest_harness.h was included first */
