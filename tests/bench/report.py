@@ -229,9 +229,9 @@ def crowd_rows(lines, clock):
         if not rows:
             notes.append("the main thread's unlock -> the last join, each thread "
                          "locking, counting, unlocking and exiting in turn; in "
-                         "parentheses ms / threads; no goal (each of rf's single "
-                         "wakes relinks every recovering waiter left to the woken "
-                         "thread: docs/protocol.md, the heir rule)")
+                         "parentheses ms / threads; no goal (a wake repoints the "
+                         "word's one heir record at the woken thread: "
+                         "docs/protocol.md, the heir rule)")
         runs = {i: cd[i]["ms"]["runs"] for i in ran}
         rows.append(dict(
             name="crowd, %d threads asleep on one lock%s"
