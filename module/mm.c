@@ -99,6 +99,8 @@ struct rf_prime {
 
 static DEFINE_MUTEX(rf_prime_lock);
 static DEFINE_HASHTABLE(rf_primes, 4);
+/* Entries in rf_primes: a registration looks there only if any. */
+static atomic_t rf_nprimes = ATOMIC_INIT(0);
 /* Module-owned: module exit waits for a prime still running. */
 static struct workqueue_struct *rf_prime_wq;
 
@@ -128,6 +130,7 @@ static void rf_prime_work(struct work_struct *work)
 	}
 	mutex_lock(&rf_prime_lock);
 	hash_del(&p->node);
+	atomic_dec(&rf_nprimes);
 	mutex_unlock(&rf_prime_lock);
 	p->ret = ret;
 	complete_all(&p->done);
@@ -163,6 +166,7 @@ static struct rf_prime *rf_prime_get(struct mm_struct *mm, bool start)
 		init_completion(&p->done);
 		INIT_WORK(&p->work, rf_prime_work);
 		hash_add(rf_primes, &p->node, (unsigned long)mm);
+		atomic_inc(&rf_nprimes);
 		queue_work(rf_prime_wq, &p->work);
 		rf_count(RF_STAT_PRIMES, 1);
 	}
@@ -193,8 +197,12 @@ int rf_mm_attach(struct rf_thread *t)
 	struct rf_prime *p;
 	int ret;
 
-	/* A restart after a signal: wait for the prime it started. */
-	p = rf_prime_get(mm, false);
+	/*
+	 * A restart after a signal: wait for the prime it started.  Every
+	 * thread's first lock comes here: no global mutex unless a prime
+	 * is in flight somewhere.
+	 */
+	p = atomic_read(&rf_nprimes) ? rf_prime_get(mm, false) : NULL;
 	if (p) {
 		ret = rf_prime_wait(p);
 		if (ret)
