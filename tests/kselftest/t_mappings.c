@@ -26,6 +26,15 @@
 #include "kselftest_harness.h"
 #include "rf_test.h"
 
+/*
+ * Making 60,000 mappings is bounded by SETUP_MS (100 s), a hang bound: the
+ * harness's own timeout for each test must come after it and the
+ * registration's RF_HANG_MS, or a slow machine would fail on speed.  The
+ * runner's limit for a whole program (guest-suite.sh) is later still.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	150
+
 /* The harness's test wrapper calls setjmp(); our locals are safe. */
 #pragma GCC diagnostic ignored "-Wclobbered"
 
