@@ -21,16 +21,16 @@ B := build
 
 CFLAGS ?= -O2 -g
 RF_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE \
-	-Iuapi -Ilib -I$(B)/include -pthread
+	-Iinclude -Ilib -I$(B)/include -pthread
 
 # kselftest_harness.h casts pointers to long long and passes NULL to %s.
 TEST_CFLAGS := -Wno-pointer-to-int-cast -Wno-format-overflow -Wno-misleading-indentation
 KT := tests/kselftest
 TESTS := $(patsubst $(KT)/%.c,%,$(wildcard $(KT)/t_*.c))
-TEST_HDRS := $(wildcard $(KT)/*.h) uapi/linux/robustfutex.h
+TEST_HDRS := $(wildcard $(KT)/*.h) include/robustfutex/ioctl.h
 
 LIB_SRCS := $(wildcard lib/rf_*.c)
-LIB_HDRS := lib/robustfutex.h uapi/linux/robustfutex.h $(wildcard lib/*_internal.h) preload/preload.h
+LIB_HDRS := include/robustfutex.h include/robustfutex/ioctl.h $(wildcard lib/*_internal.h) preload/preload.h
 # The LD_PRELOAD interposer: the library's objects plus pthread_* wrappers.
 PRELOAD_SRCS := $(wildcard preload/preload_*.c)
 PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=preload/preload.map \
@@ -72,9 +72,9 @@ $(B)/lib/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 $(B)/lib32/librobustfutex.a: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 # rfctl: status/load/unload through libkmod.
-$(B)/bin/rfctl: tools/rfctl/rfctl.c uapi/linux/robustfutex.h
+$(B)/bin/rfctl: tools/rfctl/rfctl.c include/robustfutex/ioctl.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iuapi -Ilib -o $@ $< \
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -Ilib -o $@ $< \
 		$$(pkg-config --cflags --libs libkmod)
 
 $(B)/lib/robustfutex.pc: lib/robustfutex.pc.in
@@ -178,8 +178,8 @@ demo:
 install: lib
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(KVER)
-	install -D -m 644 uapi/linux/robustfutex.h $(DESTDIR)$(PREFIX)/include/linux/robustfutex.h
-	install -D -m 644 lib/robustfutex.h $(DESTDIR)$(PREFIX)/include/robustfutex.h
+	install -D -m 644 include/robustfutex/ioctl.h $(DESTDIR)$(PREFIX)/include/robustfutex/ioctl.h
+	install -D -m 644 include/robustfutex.h $(DESTDIR)$(PREFIX)/include/robustfutex.h
 	install -D -m 755 $(B)/lib/librobustfutex.so $(DESTDIR)$(PREFIX)/lib/librobustfutex.so.0
 	ln -sf librobustfutex.so.0 $(DESTDIR)$(PREFIX)/lib/librobustfutex.so
 	install -D -m 755 $(B)/lib/librobustfutex-pthread.so $(DESTDIR)$(PREFIX)/lib/librobustfutex-pthread.so

@@ -7,7 +7,7 @@
 #ifndef RF_INTERNAL_H
 #define RF_INTERNAL_H
 
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 #define RF_EXPORT	__attribute__((visibility("default")))
 #define RF_HIDDEN	__attribute__((visibility("hidden")))

@@ -11,7 +11,7 @@
 #include <linux/spinlock.h>
 #include <linux/refcount.h>
 #include <linux/mmu_notifier.h>
-#include <linux/robustfutex.h>
+#include <robustfutex/ioctl.h>
 #include "compat.h"
 
 #define RF_MAX_LISTS_HARD	256

@@ -42,7 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "../kselftest/rf_test.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 #include "ml72.h"
 
 #define OD		RF_FUTEX_OWNER_DIED

@@ -74,7 +74,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "../kselftest/rf_test.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 #include "rf_internal.h"
 #include "ml72.h"

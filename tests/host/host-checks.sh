@@ -102,7 +102,7 @@ if [ ! -e "$cp_dir/scripts/checkpatch.pl" ]; then
 		"$t/scripts/const_structs.checkpatch"
 fi
 out=$(cd "$top" && perl "$cp_dir/scripts/checkpatch.pl" --no-tree --strict \
-	--terse --show-types -f module/*.c module/*.h uapi/linux/*.h 2>&1)
+	--terse --show-types -f module/*.c module/*.h include/robustfutex/*.h 2>&1)
 errs=$(grep -c ': ERROR:' <<<"$out")
 warns=$(grep -cE ': (WARNING|CHECK):' <<<"$out")
 grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" | sed 's/^/# /'

@@ -4,7 +4,7 @@
 #define RF_HEAD_H
 
 #include <stdint.h>
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 /*
  * Where rf_mutex_t's list node sits (documented layout: after the kind,

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <linux/robustfutex.h>
+#include <robustfutex/ioctl.h>
 
 /*
  * Deadlines.  The suite also runs on slow machines (2 CPUs, QEMU TCG

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include "kselftest_harness.h"
 #include "rf_lists.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 #define OD	FUTEX_OWNER_DIED
 #define W	FUTEX_WAITERS

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include "kselftest_harness.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 struct copy {
 	void *dl;

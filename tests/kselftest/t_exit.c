@@ -21,7 +21,7 @@
 #include <linux/userfaultfd.h>
 #include "kselftest_harness.h"
 #include "rf_lists.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 #define NATIVE	((int)sizeof(void *) * 8)
 #define OD	RF_FUTEX_OWNER_DIED

@@ -16,7 +16,7 @@
 #include <sched.h>
 #include <sys/utsname.h>
 #include "kselftest_harness.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 /* The harness's fixture wrapper calls setjmp(); its own local is safe. */
 #pragma GCC diagnostic ignored "-Wclobbered"

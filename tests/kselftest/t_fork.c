@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include "kselftest_harness.h"
 #include "rf_test.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 struct shm {
 	rf_mutex_t rec;		/* recursive, held by the parent */

@@ -35,7 +35,7 @@
 #include "kselftest_harness.h"
 #include "rf_test.h"
 #include "rf_head.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 /* The test bodies inline into the harness's setjmp() wrapper. */
 #pragma GCC diagnostic ignored "-Wclobbered"

@@ -18,7 +18,7 @@
 #include "kselftest_harness.h"
 #include "rf_test.h"
 #include "rf_head.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 /* ---- the two implementations behind one interface ---- */
 

@@ -18,7 +18,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "kselftest_harness.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 #define WORKERS		4
 #define CANARIES	16

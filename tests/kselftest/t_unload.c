@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include "kselftest_harness.h"
 #include "rf_test.h"
-#include "robustfutex.h"
+#include <robustfutex.h>
 
 #define ROUNDS	20
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# build-matrix.sh [KERNEL...]: compile the module (Kbuild, module/, uapi/)
+# build-matrix.sh [KERNEL...]: compile the module (Kbuild, module/, include/)
 # against the headers of every Debian kernel series it supports, plain and
 # PREEMPT_RT, and print TAP: "ok N - build: KREL", or "not ok N - build:
 # KREL (first lines of the error)".  A build that prints any "warning:"
@@ -24,7 +24,7 @@ if [ $# -gt 0 ]; then
 else
 	read -r -a kernels <<<"${RF_MATRIX:-$default}"
 fi
-src_hash=$(cd "$top" && cat Kbuild module/* uapi/linux/* | sha1sum | cut -c1-12)
+src_hash=$(cd "$top" && cat Kbuild module/* include/robustfutex/* | sha1sum | cut -c1-12)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rf-matrix.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 start=$SECONDS
@@ -38,7 +38,7 @@ first_lines() {	# LOG
 build() {	# RESULT-DIR: compile there, write RESULT-DIR/result
 	local res=$1 rc=0
 	rm -rf "$res.tmp" && mkdir -p "$res.tmp/src"
-	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$res.tmp/src/"
+	cp -a "$top/Kbuild" "$top/module" "$top/include" "$res.tmp/src/"
 	if [ -n "$KCHROOT" ]; then
 		"$here/trixie-chroot.sh" run --bind "$res.tmp/src" /mnt/rf \
 			make -j2 -C "$KDIR" M=/mnt/rf modules >"$res.tmp/build.log" 2>&1 || rc=$?

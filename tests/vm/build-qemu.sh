@@ -27,7 +27,7 @@ RECIPE=1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 patch=$top/contrib/qemu/robustfutex.patch
-uapi=$top/uapi/linux/robustfutex.h
+uapi=$top/include/robustfutex/ioctl.h
 cache=${RF_CACHE:-/var/cache/robustfutex}
 jobs=${RF_JOBS:-2}
 
@@ -97,8 +97,8 @@ rm -rf "$dir/dl"
 # --- stock, then patched --------------------------------------------------------
 # The module's header is copied in, so both builds see the same flags and
 # the patched one recompiles only what the patch touches.
-mkdir -p "$dir/include/linux" "$dir/build"
-cp "$uapi" "$dir/include/linux/"
+mkdir -p "$dir/include/robustfutex" "$dir/build"
+cp "$uapi" "$dir/include/robustfutex/"
 (cd "$dir/build" && run ../src/configure --with-git-submodules=ignore \
 	--target-list=i386-linux-user --without-default-features \
 	--disable-docs --disable-tools --disable-werror --disable-install-blobs \

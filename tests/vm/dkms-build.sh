@@ -16,7 +16,7 @@ cache=${RF_CACHE:-/var/cache/robustfutex}
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 out=
 [ "${1:-}" = -o ] && { out=$2; shift 2; }
-files=("$top/Kbuild" "$top/Makefile" "$top/dkms.conf" "$top/module" "$top/uapi")
+files=("$top/Kbuild" "$top/Makefile" "$top/dkms.conf" "$top/module" "$top/include")
 log=$(mktemp "${TMPDIR:-/tmp}/rf-dkms.XXXXXX")
 trap 'rm -f "$log"' EXIT
 

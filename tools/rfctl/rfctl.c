@@ -26,7 +26,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <libkmod.h>
-#include <linux/robustfutex.h>
+#include <robustfutex/ioctl.h>
 
 #define MODNAME		"robustfutex"
 #define SYS_MODULE	"/sys/module/" MODNAME

@@ -50,7 +50,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <sys/types.h>
-#include <linux/robustfutex.h>
+#include <robustfutex/ioctl.h>
 
 /*
  * The 32-bit library takes the default (32-bit) struct timespec; a caller

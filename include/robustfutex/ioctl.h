@@ -8,8 +8,8 @@
  * newer (larger, with the unknown tail zeroed) structs, so the size bits
  * encoded in the ioctl numbers below are informational only.
  */
-#ifndef _UAPI_LINUX_ROBUSTFUTEX_H
-#define _UAPI_LINUX_ROBUSTFUTEX_H
+#ifndef _UAPI_ROBUSTFUTEX_IOCTL_H
+#define _UAPI_ROBUSTFUTEX_IOCTL_H
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
@@ -157,4 +157,4 @@ struct rf_owner {
 #define RF_IOC_WAKE		_IOW(RF_IOC_MAGIC, 0x05, struct rf_wake)
 #define RF_IOC_GET_OWNER	_IOWR(RF_IOC_MAGIC, 0x06, struct rf_owner)
 
-#endif /* _UAPI_LINUX_ROBUSTFUTEX_H */
+#endif /* _UAPI_ROBUSTFUTEX_IOCTL_H */
