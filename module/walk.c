@@ -45,30 +45,89 @@ struct rf_walker {
 	bool intent;
 	unsigned long base;	/* guest pointer G is host address G + base */
 	long futex_offset;
-	/* The page last reached, kept for the next access to the same page. */
+	/*
+	 * The page last reached, kept for the next access to the same page:
+	 * list nodes and their words are usually on a few pages, so a walk
+	 * looks up and maps each page once, not once per access.
+	 */
 	struct page *page;
 	unsigned long page_addr;
+	bool pinned;		/* pinned writable (else only referenced) */
+	bool dirty;		/* a word on it was changed */
+	long recovered;		/* counted once, at the end */
 };
 
 static void rf_page_drop(struct rf_walker *w)
 {
-	if (w->page)
-		put_page(w->page);
+	struct page *page = w->page;
+
+	if (!page)
+		return;
 	w->page = NULL;
+	if (!w->pinned) {
+		put_page(page);
+		return;
+	}
+	/*
+	 * GUP dirtied the page already; marking it again after the writes
+	 * is only tried, never waited for (the page lock may be held by a
+	 * stalled FUSE write).
+	 */
+	if (w->dirty && trylock_page(page)) {
+		set_page_dirty(page);
+		unlock_page(page);
+	}
+	unpin_user_page(page);
 }
 
-/* Hold the page of @uaddr, for reading. */
-static int rf_page_get(struct rf_walker *w, unsigned long uaddr)
+/*
+ * Hold the page of @uaddr.  @write: pinned writable (copy-on-write
+ * broken, so a fork by a surviving sibling copies the page for the child
+ * and a write lands in this mm); the walk's flags decide whether that may
+ * fault.  Otherwise the page is taken writable if that needs no fault
+ * (it usually holds the lock words the walk will change), and only
+ * referenced if not.
+ */
+static noinline int rf_page_fetch(struct rf_walker *w, unsigned long uaddr,
+				  bool write)
 {
 	unsigned long addr = uaddr & PAGE_MASK;
+	unsigned int flags = w->gup_flags;
 	int locked = 1;
 	long n;
 
-	if (w->page && w->page_addr == addr)
-		return 0;
 	rf_page_drop(w);
+	w->dirty = false;
 	mmap_read_lock(w->mm);
-	n = rf_gup_remote(w->mm, addr, w->gup_flags, &w->page, &locked);
+	if (write) {
+		n = rf_pin_remote(w->mm, addr, flags | FOLL_WRITE, &w->page,
+				  &locked);
+		/*
+		 * The word was just read through a mapped page, so only a
+		 * write fault on that mapping is due: copy-on-write, or
+		 * write protection for writeback's or soft-dirty's sake.
+		 * Such a fault allocates no page table and enters no THP
+		 * collapse.  Remote, so protection keys are ignored; an OOM
+		 * victim's memory may be reaped meanwhile.
+		 */
+		if (n != 1 && locked && w->upgrade &&
+		    !tsk_is_oom_victim(current) &&
+		    !check_stable_address_space(w->mm) &&
+		    !fixup_user_fault(w->mm, uaddr,
+				      FAULT_FLAG_WRITE | FAULT_FLAG_REMOTE,
+				      NULL))
+			n = rf_pin_remote(w->mm, addr, flags | FOLL_WRITE,
+					  &w->page, &locked);
+		w->pinned = true;
+	} else {
+		n = rf_pin_remote(w->mm, addr,
+				  flags | FOLL_WRITE | FOLL_NOFAULT,
+				  &w->page, &locked);
+		w->pinned = n == 1;
+		if (n != 1 && locked)
+			n = rf_gup_remote(w->mm, addr, flags, &w->page,
+					  &locked);
+	}
 	if (locked)
 		mmap_read_unlock(w->mm);
 	if (n != 1) {
@@ -79,16 +138,25 @@ static int rf_page_get(struct rf_walker *w, unsigned long uaddr)
 	return 0;
 }
 
+static inline int rf_page_get(struct rf_walker *w, unsigned long uaddr,
+			      bool write)
+{
+	if (w->page && w->page_addr == (uaddr & PAGE_MASK) &&
+	    (w->pinned || !write))
+		return 0;
+	return rf_page_fetch(w, uaddr, write);
+}
+
 /* Read @size (4 or 8) aligned bytes at @uaddr. */
-static int rf_peek(struct rf_walker *w, unsigned long uaddr,
-		   unsigned int size, u64 *val)
+static inline int rf_peek(struct rf_walker *w, unsigned long uaddr,
+			  unsigned int size, u64 *val)
 {
 	void *kaddr;
 	int ret;
 
 	if (uaddr & (size - 1) || uaddr > w->mm->task_size - size)
 		return -EFAULT;
-	ret = rf_page_get(w, uaddr);
+	ret = rf_page_get(w, uaddr, false);
 	if (ret)
 		return ret;
 	kaddr = kmap_local_page(w->page) + offset_in_page(uaddr);
@@ -99,46 +167,22 @@ static int rf_peek(struct rf_walker *w, unsigned long uaddr,
 
 /*
  * cmpxchg on a futex word, atomic with respect to its users' atomics,
- * through a pinned, writable (copy-on-write broken) page.  GUP dirtied
- * the page already; marking it again is only tried, never waited for
- * (the page lock may be held by a stalled FUSE write).
+ * through a page pinned writable.
  */
 static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
 			   u32 old, u32 new, u32 *cur)
 {
-	struct page *page;
-	int locked = 1;
 	u32 *kaddr;
-	long n;
+	int ret;
 
-	mmap_read_lock(w->mm);
-	n = rf_pin_remote(w->mm, uaddr & PAGE_MASK, w->gup_flags | FOLL_WRITE,
-			  &page, &locked);
-	/*
-	 * The word was just read through a mapped page, so only a write
-	 * fault on that mapping is due: copy-on-write, or write protection
-	 * for writeback's or soft-dirty's sake.  Such a fault allocates no
-	 * page table and enters no THP collapse.  Remote, so protection
-	 * keys are ignored; an OOM victim's memory may be reaped meanwhile.
-	 */
-	if (n != 1 && locked && w->upgrade && !tsk_is_oom_victim(current) &&
-	    !check_stable_address_space(w->mm) &&
-	    !fixup_user_fault(w->mm, uaddr,
-			      FAULT_FLAG_WRITE | FAULT_FLAG_REMOTE, NULL))
-		n = rf_pin_remote(w->mm, uaddr & PAGE_MASK,
-				  w->gup_flags | FOLL_WRITE, &page, &locked);
-	if (locked)
-		mmap_read_unlock(w->mm);
-	if (n != 1)
-		return n < 0 ? n : -EFAULT;
-	kaddr = kmap_local_page(page) + offset_in_page(uaddr);
+	ret = rf_page_get(w, uaddr, true);
+	if (ret)
+		return ret;
+	kaddr = kmap_local_page(w->page) + offset_in_page(uaddr);
 	*cur = cmpxchg(kaddr, old, new);
 	kunmap_local(kaddr);
-	if (*cur == old && trylock_page(page)) {
-		set_page_dirty(page);
-		unlock_page(page);
-	}
-	unpin_user_page(page);
+	if (*cur == old)
+		w->dirty = true;
 	return 0;
 }
 
@@ -220,17 +264,20 @@ retry:
 		return;
 	}
 	if (cur != uval) {
-		/* Read afresh: the page held may be a stale copy. */
-		rf_page_drop(w);
+		/* Read afresh: the page read is the one changed, pinned. */
 		/* Waiters race to set WAITERS; they cannot do so forever. */
 		if (++tries < 1000)
 			goto retry;
 		rf_count(RF_STAT_FAULTS, 1);
 		return;
 	}
-	rf_count(RF_STAT_RECOVERED, 1);
-	if (!pi && (uval & FUTEX_WAITERS))
+	w->recovered++;
+	if (!pi && (uval & FUTEX_WAITERS)) {
+		/* Whoever is woken may read the counters. */
+		rf_count(RF_STAT_RECOVERED, w->recovered);
+		w->recovered = 0;
 		rf_wake_dead(w->mm, uaddr, w->page, 1);
+	}
 }
 
 static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
@@ -334,4 +381,5 @@ void rf_walk_thread(struct rf_thread *t, bool nofault)
 		rf_walk_list(&w, slot);
 	}
 	rf_page_drop(&w);
+	rf_count(RF_STAT_RECOVERED, w.recovered);
 }
