@@ -83,7 +83,8 @@ $(B)/lib/robustfutex.pc: lib/robustfutex.pc.in
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-$(B)/include/kselftest_harness.h: tests/harness.sh
+# The kernel's kselftest.h, kselftest_harness.h and ktap_helpers.sh.
+$(B)/include/kselftest_harness.h $(B)/include/kselftest.h $(B)/include/ktap_helpers.sh &: tests/harness.sh
 	tests/harness.sh $(B)/include
 
 # p_*: plain pthread programs for the preload, linked with no librobustfutex;
@@ -94,7 +95,7 @@ PTESTS := $(filter-out $(PAPPS),$(patsubst $(PT)/%.c,%,$(wildcard $(PT)/p_*.c)))
 
 tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS)) \
        $(B)/bin/preload-test.sh $(B)/bin/preload-apps.sh $(addprefix $(B)/ptests/,$(PTESTS) $(PAPPS)) $(addprefix $(B)/ptests32/,$(PTESTS)) \
-       $(B)/ptests32/p_preload_t64 \
+       $(B)/ptests32/p_preload_t64 $(B)/include/ktap_helpers.sh \
        $(B)/lib/librobustfutex-pthread.so $(B)/lib32/librobustfutex-pthread.so
 	@touch $(B)/.built
 
@@ -109,16 +110,16 @@ $(B)/bin/preload-%.sh: $(PT)/preload-%.sh
 GCC_S := -Wl,--push-state,--no-as-needed -lgcc_s -Wl,--pop-state
 $(B)/ptests/p_lmdb: LDLIBS_P := -llmdb
 $(B)/ptests/p_tdb: LDLIBS_P := -ltdb
-$(B)/ptests/p_%: $(PT)/p_%.c $(PT)/p_tap.h
+$(B)/ptests/p_%: $(PT)/p_%.c $(PT)/p_tap.h $(B)/include/kselftest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(LDLIBS_P) $(GCC_S)
+	$(CC) $(CFLAGS) -I$(B)/include -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(LDLIBS_P) $(GCC_S)
 # The same, as a 32-bit program with a 64-bit time_t calls glibc's *64 names.
-$(B)/ptests32/p_preload_t64: $(PT)/p_preload.c $(PT)/p_tap.h
+$(B)/ptests32/p_preload_t64: $(PT)/p_preload.c $(PT)/p_tap.h $(B)/include/kselftest.h
 	@mkdir -p $(dir $@)
-	$(CC) -m32 -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
-$(B)/ptests32/p_%: $(PT)/p_%.c $(PT)/p_tap.h
+	$(CC) -m32 -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(CFLAGS) -I$(B)/include -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
+$(B)/ptests32/p_%: $(PT)/p_%.c $(PT)/p_tap.h $(B)/include/kselftest.h
 	@mkdir -p $(dir $@)
-	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
+	$(CC) -m32 $(CFLAGS) -I$(B)/include -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread -o $@ $< $(GCC_S)
 
 # t_dlopen links no copy of the library: it dlopens two (the .so and a
 # renamed copy), as a program and its plugin would.

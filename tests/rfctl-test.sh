@@ -1,5 +1,7 @@
 #!/bin/sh
-# rfctl-test.sh: rfctl in the VM (busybox + kmod), as TAP.  Expects the
+# rfctl-test.sh: rfctl in the VM (busybox + kmod), as KTAP through the
+# kernel's ktap_helpers.sh (tests/harness.sh puts it in build/include,
+# /rf/include in the VM; $KTAP_HELPERS overrides).  Expects the
 # module loaded, as tests/vm/vm-run leaves it, and leaves it loaded with its
 # default parameters so the runner's rmmod succeeds.
 #
@@ -12,11 +14,21 @@ KO=$(ls /lib/modules/"$(uname -r)"/extra/robustfutex.ko* | head -n 1)
 CONF=/etc/modprobe.d/rfctl-test.conf
 NOBODY=65534
 out=/tmp/rfctl-test.out err=/tmp/rfctl-test.err
-n=0 failed=0 holder= missing= passwd_added=
+holder= missing= passwd_added=
 
-ok()   { n=$((n + 1)); echo "ok $n - $*"; }
-nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - # SKIP $*"; }
+KTAP_HELPERS=${KTAP_HELPERS:-$(dirname "$0")/../include/ktap_helpers.sh}
+[ -r "$KTAP_HELPERS" ] ||
+	{ echo "not ok 1 rfctl-test.sh: no $KTAP_HELPERS (tests/harness.sh)"; exit 1; }
+. "$KTAP_HELPERS"
+# The helpers echo a description unquoted: no file name globbing of it.
+ok()   { set -f; ktap_test_pass "$*"; set +f; }
+nok()  { set -f; ktap_test_fail "$*"; set +f; }
+skip() { set -f; ktap_test_skip "$*"; set +f; }
+# The plan is the number of checks made, printed last; exit 0 if none failed.
+finish() {
+	ktap_set_plan $((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
+	ktap_finished
+}
 # check $? DESCRIPTION: pass if the status is 0.  $? goes first: shells
 # differ on whether a $(...) in the description overwrites it.
 check() { r=$1; shift; if [ "$r" = 0 ]; then ok "$@"; else nok "$@"; dump; fi; }
@@ -47,7 +59,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x "$RFCTL" ] || { echo "not ok 1 - $RFCTL not found"; echo "1..1"; exit 1; }
+ktap_print_header
+[ -x "$RFCTL" ] || { nok "$RFCTL not found"; finish; }
 
 # --- status with the module as the runner loaded it.
 run status
@@ -198,5 +211,4 @@ done
 [ $rc = 0 ] && [ -z "$bad" ]
 check $? "load with defaults (rc $rc)${bad:+, not default:$bad}"
 
-echo "1..$n"
-[ $failed = 0 ]
+finish

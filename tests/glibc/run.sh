@@ -1,15 +1,22 @@
 #!/bin/sh
 # Runs inside the VM (as /rf/glibc/run.sh): each of glibc's tests built by
-# build.sh twice, on plain glibc and with the pthread preload, one TAP line
-# per run:  ok - glibc tst-robust1 plain.  glibc's test driver exits 0 for a
+# build.sh twice, on plain glibc and with the pthread preload, one KTAP
+# line per run (the kernel's ktap_helpers.sh, from build/include):
+# ok 3 glibc tst-robust1 plain (2s).  glibc's test driver exits 0 for a
 # pass and 77 for unsupported (a skip); anything else, a timeout included,
 # fails, and the test's output follows as comments.
 #
 # Four lanes run side by side, each taking the next run (test and mode)
 # no other lane has taken (mkdir is the atomic claim): many tests mostly
 # sleep (tst-cond16..18 wait 20 s each, tst-mutex5 and the like time out
-# on purpose), and the longest, tst-robust-fork, goes first.
+# on purpose), and the longest, tst-robust-fork, goes first.  A lane
+# writes its verdicts as "@pass|@fail|@skip DESCRIPTION" lines to a file
+# of its own; they are numbered and printed once all lanes are done.
 dir=$(cd "$(dirname "$0")" && pwd)
+KTAP_HELPERS=${KTAP_HELPERS:-$dir/../include/ktap_helpers.sh}
+[ -r "$KTAP_HELPERS" ] ||
+	{ echo "not ok 1 glibc: no $KTAP_HELPERS (tests/harness.sh)"; exit 1; }
+. "$KTAP_HELPERS"
 preload=${RF_PRELOAD:-/rf/lib/librobustfutex-pthread.so}
 # glibc's driver kills a test after TIMEOUT (20 s unless the test says)
 # times this; TCG and the debug kernel are slow.  The outer timeout is a
@@ -25,7 +32,7 @@ rm -rf "$tmp" && mkdir -p "$tmp"
 run() {	# run NAME MODE ENV-AND-ARGS...
 	name=$1 mode=$2; shift 2
 	if [ "$mode" = preload ] && [ ! -e "$preload" ]; then
-		echo "ok - glibc $name $mode # SKIP preload not built"
+		echo "@skip glibc $name $mode (preload not built)"
 		return
 	fi
 	envs= args=
@@ -33,7 +40,7 @@ run() {	# run NAME MODE ENV-AND-ARGS...
 		case "$a" in
 		slow)
 			if [ "$debug" = 1 ]; then
-				echo "ok - glibc $name $mode # SKIP slow, not run on the debug kernel"
+				echo "@skip glibc $name $mode (slow, not run on the debug kernel)"
 				return
 			fi ;;
 		*=*) case "$a" in --*) args="$args $a" ;; *) envs="$envs $a" ;; esac ;;
@@ -52,14 +59,14 @@ run() {	# run NAME MODE ENV-AND-ARGS...
 	secs=$(($(date +%s) - start))
 	if [ "$mode" = preload ] && [ $rc = 0 ] &&
 	   ! grep -qs "calling init: $preload\$" "$log".ld.*; then
-		echo "not ok - glibc $name $mode (the preload was not loaded)"
+		echo "@fail glibc $name $mode (the preload was not loaded)"
 		tail -n 5 "$log" | sed 's/^/#   /'
 		return
 	fi
 	case $rc in
-	0)	echo "ok - glibc $name $mode (${secs}s)" ;;
-	77)	echo "ok - glibc $name $mode # SKIP unsupported: $(tail -n 1 "$log")" ;;
-	*)	echo "not ok - glibc $name $mode (exit $rc, ${secs}s)"
+	0)	echo "@pass glibc $name $mode (${secs}s)" ;;
+	77)	echo "@skip glibc $name $mode (unsupported: $(tail -n 1 "$log"))" ;;
+	*)	echo "@fail glibc $name $mode (exit $rc, ${secs}s)"
 		tail -n 30 "$log" | sed 's/^/#   /' ;;
 	esac
 }
@@ -68,7 +75,7 @@ lane() {	# lane N: take the next run not taken by another lane
 	while read -r name rest; do
 		if [ "$name" = skip ]; then
 			# Not built: reported once, in lane 0.
-			[ "$1" = 0 ] && echo "ok - glibc ${rest%% *} # SKIP ${rest#* }"
+			[ "$1" = 0 ] && echo "@skip glibc ${rest%% *} (not built: ${rest#* })"
 			continue
 		fi
 		for mode in plain preload; do
@@ -81,6 +88,7 @@ lane() {	# lane N: take the next run not taken by another lane
 
 stat() { cat "/sys/kernel/robustfutex/$1" 2>/dev/null || echo 0; }
 
+ktap_print_header
 echo "# === glibc 2.36 tests (preload: $([ -e "$preload" ] && echo "$preload" || echo "not built"))"
 reg0=$(stat registrations) rec0=$(stat entries_recovered)
 i=0
@@ -89,7 +97,19 @@ while [ $i -lt "$lanes" ]; do
 	i=$((i + 1))
 done
 wait
-cat "$tmp"/lane*.tap
+for f in "$tmp"/lane*.tap; do
+	# The helpers echo a description unquoted: no file name globbing of it.
+	set -f
+	while IFS= read -r line; do
+		case $line in
+		"@pass "*) ktap_test_pass "${line#@pass }" ;;
+		"@fail "*) ktap_test_fail "${line#@fail }" ;;
+		"@skip "*) ktap_test_skip "${line#@skip }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$f"
+	set +f
+done
 
 # Plain glibc never calls the module: with the preload, robust mutexes
 # must have gone through it, and the dead owners' locks (tst-robust1..7
@@ -97,8 +117,10 @@ cat "$tmp"/lane*.tap
 if [ -e "$preload" ]; then
 	reg=$(($(stat registrations) - reg0)) rec=$(($(stat entries_recovered) - rec0))
 	if [ $reg -gt 0 ] && [ $rec -gt 0 ]; then
-		echo "ok - glibc tests with the preload used the module ($reg registrations, $rec entries recovered)"
+		ktap_test_pass "glibc tests with the preload used the module ($reg registrations, $rec entries recovered)"
 	else
-		echo "not ok - glibc tests with the preload used the module ($reg registrations, $rec entries recovered)"
+		ktap_test_fail "glibc tests with the preload used the module ($reg registrations, $rec entries recovered)"
 	fi
 fi
+ktap_set_plan $((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
+ktap_finished

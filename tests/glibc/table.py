@@ -8,8 +8,11 @@ import sys
 runs = {}       # test -> mode -> kernel -> verdict
 skips = {}      # test -> reason
 kernels = []
-line_re = re.compile(r'^(not ok|ok) - glibc (\S+) (plain|preload)\b(.*)$')
-skip_re = re.compile(r'^ok - glibc (\S+) # SKIP (.*)$')
+# KTAP from run.sh ("ok 3 glibc NAME MODE ...", "... # SKIP" at the end),
+# or the TAP of older logs ("ok - glibc NAME MODE ...").
+line_re = re.compile(r'^(not ok|ok)(?: \d+)?(?: -)? glibc (\S+) (plain|preload)\b(.*)$')
+skip_re = re.compile(r'^ok(?: \d+)?(?: -)? glibc (\S+) '
+                     r'(?:# SKIP (.*)|\(not built: (.*)\) # SKIP)$')
 for arg in sys.argv[1:]:
     kernel, path = arg.split('=', 1)
     kernels.append(kernel)
@@ -28,7 +31,7 @@ for arg in sys.argv[1:]:
             continue
         m = skip_re.match(line)
         if m:
-            skips[m.group(1)] = m.group(2)
+            skips[m.group(1)] = m.group(2) or m.group(3)
 
 
 def cell(by_kernel):

@@ -1,14 +1,20 @@
 #!/bin/bash
-# Checks that run on the host, as TAP: the project's spin model of the
-# protocol (model/protocol.pml, every variant; model/README.md) and
-# checkpatch.pl --strict from Debian's linux-source-6.12 on the kernel
-# sources.
+# Checks that run on the host: the project's spin model of the protocol
+# (model/protocol.pml, every variant; model/README.md) and checkpatch.pl
+# --strict from Debian's linux-source-6.12 on the kernel sources.  KTAP,
+# through the kernel's ktap_helpers.sh (tests/harness.sh); exit 0 only if
+# every check passed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
-n=0
-ok()  { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+h=$(mktemp -d)
+"$top/tests/harness.sh" "$h" || { echo "not ok 1 host-checks: tests/harness.sh failed"; exit 1; }
+. "$h/ktap_helpers.sh"
+rm -rf "$h"
+# The helpers echo a description unquoted: no file name globbing of it.
+ok()  { set -f; ktap_test_pass "$*"; set +f; }
+nok() { set -f; ktap_test_fail "$*"; set +f; }
+ktap_print_header
 
 # The model: one spin run per variant, in two lanes (the cycle check, the
 # longest, has one to itself; at most ~1.5 GB each).  A variant whose rules
@@ -108,4 +114,5 @@ warns=$(grep -cE ': (WARNING|CHECK):' <<<"$out")
 grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" | sed 's/^/# /'
 [ "$errs" = 0 ] && ok "checkpatch --strict: 0 errors ($warns warnings/checks)" ||
 	nok "checkpatch --strict: $errs errors"
-echo "1..$n"
+ktap_set_plan $((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
+ktap_finished

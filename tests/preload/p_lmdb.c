@@ -292,10 +292,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
+	p_start();
 	alarm(argc > 3 ? atoi(argv[3]) + 90 : 90);
 	if (!strcmp(argv[2], "kill"))
 		test_kill();
 	else
 		test_torture(argc > 3 ? atoi(argv[3]) : 30);
-	return p_failed;
+	p_finish();
 }

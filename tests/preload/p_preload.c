@@ -533,6 +533,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "probe"))
 		return probe(atoi(argv[2]));
+	p_start();
 	alarm(120);
 	test_private();
 	test_pshared();
@@ -540,5 +541,5 @@ int main(int argc, char **argv)
 	test_cond();
 	test_cancel();
 	test_notrec_kill();
-	return p_failed;
+	p_finish();
 }

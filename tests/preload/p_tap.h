@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * TAP for the programs that run under the pthread preload (p_*): they are
- * plain pthread programs, linked with no copy of librobustfutex, so they
- * do without the kselftest harness's fork per test.
+ * KTAP for the programs that run under the pthread preload (p_*), through
+ * the kernel's kselftest.h (tests/harness.sh puts it in build/include):
+ * they are plain pthread programs, linked with no copy of librobustfutex,
+ * so they do without the kselftest harness's fork per test.  p_start()
+ * prints the header; each check is one result line, tagged with the
+ * implementation that ran; p_finish() prints the plan (the number of
+ * checks made), the totals, and exits 0 only if none failed.
  */
 #ifndef P_TAP_H
 #define P_TAP_H
@@ -11,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int p_failed;
+#include "kselftest.h"
 
 /*
  * Seconds a wait that must end may take: only a hang takes that long, on
@@ -28,19 +32,29 @@ static inline const char *p_tag(void)
 	return p && *p ? "[preload] " : "[glibc] ";
 }
 
-#define P_CHECK(cond, ...) do {						\
-	if (cond) {							\
-		printf("ok - %s", p_tag());				\
-		printf(__VA_ARGS__);					\
-	} else {							\
-		printf("not ok - %s", p_tag());				\
-		printf(__VA_ARGS__);					\
-		printf("  (%s:%d: %s)", __FILE__, __LINE__, #cond);	\
-		p_failed = 1;						\
-	}								\
-	printf("\n");							\
-	fflush(stdout);							\
+/* The header; stdout line-buffered, so a child forked later repeats nothing. */
+static inline void p_start(void)
+{
+	ksft_print_header();
+}
+
+/* One result: @fmt (a literal) and its arguments describe the check. */
+#define P_CHECK(cond, fmt, ...) do {					\
+	if (cond)							\
+		ksft_test_result_pass("%s" fmt "\n", p_tag(),		\
+				      ##__VA_ARGS__);			\
+	else								\
+		ksft_test_result_fail("%s" fmt "  (%s:%d: %s)\n",	\
+				      p_tag(), ##__VA_ARGS__,		\
+				      __FILE__, __LINE__, #cond);	\
 } while (0)
+
+/* The plan is the number of checks made; exits 1 if any failed. */
+static inline __noreturn void p_finish(void)
+{
+	ksft_set_plan(ksft_test_num());
+	ksft_finished();
+}
 
 static inline const char *p_err(int e)
 {

@@ -273,10 +273,11 @@ int main(int argc, char **argv)
 		worker();
 	}
 	snprintf(path, sizeof(path), "%s/torture.tdb", argv[1]);
+	p_start();
 	alarm(secs + 90);	/* before preload-apps.sh's timeout 120 */
 	book_fd = memfd_create("p_tdb", 0);
 	if (book_fd < 0 || ftruncate(book_fd, sizeof(*b)))
-		return 1;
+		ksft_exit_fail_msg("memfd_create: %s\n", strerror(errno));
 	b = map_book(book_fd);
 	b->mixed = argc > 3 && !strcmp(argv[3], "mixed");
 	P_CHECK(tdb_runtime_check_for_robust_mutexes(),
@@ -285,7 +286,7 @@ int main(int argc, char **argv)
 	tdb = open_db(O_RDWR | O_CREAT | O_TRUNC);
 	P_CHECK(tdb != NULL, "tdb: open with TDB_MUTEX_LOCKING");
 	if (!tdb)
-		return 1;
+		p_finish();
 	P_EQ(0, grow_recovery(tdb), "tdb: recovery area sized up front");
 	for (i = 0; i < WORKERS; i++)
 		pids[i] = spawn(argv[1]);
@@ -338,5 +339,5 @@ int main(int argc, char **argv)
 	waitpid(pid, &st, 0);
 	P_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		"tdb: reopened, tdb_check() clean");
-	return p_failed;
+	p_finish();
 }

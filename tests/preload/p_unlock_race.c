@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	int st, changed = 0, i;
 	pid_t pid;
 
+	p_start();
 	alarm(120);
 	pid = fork();
 	if (pid == 0)
@@ -113,5 +114,5 @@ int main(int argc, char **argv)
 	else
 		P_CHECK(changed == 0, "with the preload: the reused memory "
 			"is untouched");
-	return p_failed;
+	p_finish();
 }

@@ -2,13 +2,19 @@
 # Runs in the VM: LMDB and tdb (Debian's, 64-bit) under writers and
 # workers SIGKILLed at random, plain glibc as the baseline, then with the
 # pthread preload; the same binaries.  TAP.  RF_APP_SECONDS: how long each
-# torture runs.
+# torture runs.  Each program prints its own KTAP (kselftest.h); one
+# that dies is a failure here (the kernel's ktap_helpers.sh).
+KTAP_HELPERS=${KTAP_HELPERS:-$(dirname "$0")/../include/ktap_helpers.sh}
+[ -r "$KTAP_HELPERS" ] ||
+	{ echo "not ok 1 preload-apps.sh: no $KTAP_HELPERS (tests/harness.sh)"; exit 1; }
+. "$KTAP_HELPERS"
 run() {	# run NAME COMMAND...
 	name=$1; shift
 	echo "# --- $name"
 	timeout 120 "$@"
 	rc=$?
-	[ $rc -ge 124 ] && echo "not ok - $name died (exit $rc)"
+	# Its own lines are lost with it: one failure says so.
+	[ $rc -ge 124 ] && ktap_test_fail "$name died (exit $rc)"
 	return 0
 }
 secs=${RF_APP_SECONDS:-25}

@@ -3,13 +3,19 @@
 # /rf/ptests*, linked with no librobustfutex), 64- then 32-bit; TAP.
 # Each runs with LD_PRELOAD of the preload of its width; the unlock race
 # runs twice, the same binary, without and with it.  LMDB and tdb:
-# preload-apps.sh.
+# preload-apps.sh.  Each program prints its own KTAP (kselftest.h);
+# one that dies is a failure here (the kernel's ktap_helpers.sh).
+KTAP_HELPERS=${KTAP_HELPERS:-$(dirname "$0")/../include/ktap_helpers.sh}
+[ -r "$KTAP_HELPERS" ] ||
+	{ echo "not ok 1 preload-test.sh: no $KTAP_HELPERS (tests/harness.sh)"; exit 1; }
+. "$KTAP_HELPERS"
 run() {	# run NAME COMMAND...
 	name=$1; shift
 	echo "# --- $name"
 	timeout 120 "$@"
 	rc=$?
-	[ $rc -ge 124 ] && echo "not ok - $name died (exit $rc)"
+	# Its own lines are lost with it: one failure says so.
+	[ $rc -ge 124 ] && ktap_test_fail "$name died (exit $rc)"
 	return 0
 }
 for w in "" 32; do

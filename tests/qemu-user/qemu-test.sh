@@ -2,7 +2,9 @@
 # Runs in the VM, module loaded: 32-bit glibc programs under QEMU's i386
 # linux-user emulator, as Debian builds it (qemu-i386) and with our patch
 # (qemu-i386-rf).  A holder process locks robust process-shared mutexes in
-# /dev/shm and is SIGKILLed; a waiter is blocked on one.  TAP to stdout.
+# /dev/shm and is SIGKILLed; a waiter is blocked on one.  KTAP to stdout,
+# through the kernel's ktap_helpers.sh (build/include, /rf/include in the
+# VM; $KTAP_HELPERS overrides); exit 0 only if every check passed.
 #
 #   qemu-test.sh            all checks
 #   qemu-test.sh demo       JSON lines for `make demo`'s correctness table
@@ -15,10 +17,19 @@ tmp=${TMPDIR:-/tmp}/qemu-test.$$
 mkdir -p "$tmp"
 trap 'rm -rf "$tmp" /dev/shm/qt-*' EXIT
 
-n=0
-ok() { echo "ok - qemu: $*"; }
-nok() { echo "not ok - qemu: $*"; }
+KTAP_HELPERS=${KTAP_HELPERS:-$q/../include/ktap_helpers.sh}
+[ -r "$KTAP_HELPERS" ] ||
+	{ echo "not ok 1 qemu: no $KTAP_HELPERS (tests/harness.sh)"; exit 1; }
+. "$KTAP_HELPERS"
+# The helpers echo a description unquoted: no file name globbing of it.
+ok() { set -f; ktap_test_pass "qemu: $*"; set +f; }
+nok() { set -f; ktap_test_fail "qemu: $*"; set +f; }
 res() { if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi; }
+# The plan is the number of checks made, printed last.
+finish() {
+	ktap_set_plan $((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
+	ktap_finished
+}
 # centiseconds since boot
 now() { tr -d . </proc/uptime | cut -d' ' -f1; }
 
@@ -95,9 +106,11 @@ many() {
 	echo "$old" >$lim
 }
 
+[ "${1:-}" = demo ] || ktap_print_header
 if [ ! -x "$stock" ] || [ ! -x "$patched" ]; then
 	nok "no QEMU binaries in $q (make qemu)"
-	exit 0
+	[ "${1:-}" = demo ] && exit 0
+	finish
 fi
 
 if [ "${1:-}" = demo ]; then
@@ -178,4 +191,4 @@ if start_holder "$patched" two 1 EMULOCK=/dev/shm/qt-emu LD_PRELOAD="$q/emulock.
 else
 	nok "patched qemu with the emulator's lock: holder did not start"
 fi
-exit 0
+finish

@@ -29,7 +29,6 @@ cache=${RF_CACHE:-/var/cache/robustfutex}
 jobs=${RF_JOBS:-2}
 pkg=linux-source-6.12
 tarball=/usr/src/linux-source-6.12.tar.xz
-build_deps=(make gcc libc6-dev bc flex bison libelf-dev libssl-dev cpio xz-utils dwarves)
 
 say() { echo "build-debug-kernel: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -41,20 +40,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL GNUMAKEFLAGS
 [[ $(uname -m) == x86_64 ]] || die "x86_64 host required (got $(uname -m))"
 
 # --- packages ---------------------------------------------------------------
-missing=()
-for p in "$pkg" "${build_deps[@]}"; do
-	# `dpkg -s` also succeeds for removed-but-not-purged packages.
-	st=$(dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null || true)
-	grep -qx installed <<<"$st" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
-		apt-get update >&2
-		apt-get install -y --no-install-recommends "${missing[@]}" >&2
-	fi
-fi
+"$here/../deps.sh" debug-kernel
 [[ -r $tarball ]] || die "$tarball not found after installing $pkg"
 
 ver=$(dpkg-query -W -f='${Version}' "$pkg")

@@ -37,7 +37,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL GNUMAKEFLAGS
 # Debian's python3 and meson, not whatever a user's PATH puts first.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
-"$top/tests/deps.sh"
+"$top/tests/deps.sh" build qemu
 src=$(dpkg-query -W -f='${source:Package} ${source:Version}' qemu-system-x86) ||
 	die "qemu-system-x86 is not installed"
 read -r pkg ver <<<"$src"

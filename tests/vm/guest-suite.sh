@@ -10,6 +10,11 @@
 # or "full".  tests/run-all gives the full suite to the kernels where the
 # slow parts add information, and the core to the rest.
 suite=$(cat /rf/.suite 2>/dev/null || echo core)
+# A program that dies: a failure, through the kernel's ktap_helpers.sh.
+KTAP_HELPERS=${KTAP_HELPERS:-/rf/include/ktap_helpers.sh}
+[ -r "$KTAP_HELPERS" ] ||
+	{ echo "not ok 1 guest-suite.sh: no $KTAP_HELPERS (tests/harness.sh)"; exit 1; }
+. "$KTAP_HELPERS"
 echo "# suite: $suite"
 progs="/rf/tests/t_* /rf/tests32/t_* /rf/bin/rfctl-test.sh /rf/bin/preload-test.sh"
 [ "$suite" = full ] && progs="$progs /rf/bin/preload-apps.sh /rf/qemu/qemu-test.sh"
@@ -22,7 +27,7 @@ for t in $progs; do
 	*) timeout 300 "$t" ;;
 	esac
 	rc=$?
-	[ $rc -ge 124 ] && echo "not ok - $t died (exit $rc)"
+	[ $rc -ge 124 ] && ktap_test_fail "$t died (exit $rc)"
 	echo "# time $t: $(awk -v s="$s" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 done
 # glibc's own tests, plain and with the preload (make glibc-tests).

@@ -46,7 +46,7 @@ exec 9>"$cache/.trixie-chroot.lock"
 flock 9
 
 if [ "$(cat "$dir/.rf-recipe" 2>/dev/null)" != "$RECIPE" ]; then
-	command -v debootstrap >/dev/null || "$here/../deps.sh"
+	command -v debootstrap >/dev/null || "$here/../deps.sh" vm
 	say "creating $dir (debootstrap trixie, minbase)"
 	start=$SECONDS
 	rm -rf "$dir" "$dir.tmp"
