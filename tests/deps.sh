@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Install what building and testing robustfutex needs, from Debian's
 # packages.  Idempotent: a no-op (one dpkg query) when all is present.
 # The test kernels' headers and images are not installed but unpacked

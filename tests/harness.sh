@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # harness.sh DIR: put kselftest_harness.h and kselftest.h from Debian's
 # linux-source-6.12 into DIR (extracted once into the cache, not kept in
 # the repository).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # rfctl-test.sh: rfctl in the VM (busybox + kmod), as TAP.  Expects the
 # module loaded, as tests/vm/vm-run leaves it, and leaves it loaded with its
 # default parameters so the runner's rmmod succeeds.
