@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # robustfutex: module, library, tests.
 #
 #   make [module]        build the module for KDIR (default: running kernel)

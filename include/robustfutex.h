@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * librobustfutex: robust mutexes and typed robust lists on /dev/robustfutex
  * (the robustfutex kernel module).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * robustfutex: the intent-to-release protocol, model-checked with spin.
  * model/README.md says what is modelled and why, and how to run it.

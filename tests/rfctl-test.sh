@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # rfctl-test.sh: rfctl in the VM (busybox + kmod), as KTAP through the
 # kernel's ktap_helpers.sh (tests/harness.sh puts it in build/include,
 # /rf/include in the VM; $KTAP_HELPERS overrides).  Expects the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
  * robustfutex: several typed robust lists per thread and an
  * intent-to-release protocol, driven through ioctls on /dev/robustfutex.

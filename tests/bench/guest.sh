@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Inside the VM (tests/vm/vm-run, busybox sh, module loaded): the comparison
 # with mainline, then the benchmarks.  JSON lines go to stdout, one
 # progress line per step to stderr.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # build.sh OUT: build glibc 2.36's own mutex, condvar and robust-mutex tests
 # (tests.list) standalone, against the installed glibc, into OUT (build/glibc),
 # with run.sh, the guest side that runs them.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM (as /rf/glibc/run.sh): each of glibc's tests built by
 # build.sh twice, on plain glibc and with the pthread preload, one KTAP
 # line per run (the kernel's ktap_helpers.sh, from build/include):

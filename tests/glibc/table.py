@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """table.py KERNEL=OUTPUT...: the table of glibc's tests in docs/testing.md from the
 TAP that tests/glibc/run.sh printed in the VM (vm-run's output-K.log or its
 stdout), one file per kernel:  test | plain | preload."""

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Checks that run on the host: the project's spin model of the protocol
 # (model/protocol.pml, every variant; model/README.md) and checkpatch.pl
 # --strict from Debian's linux-source-6.12 on the kernel sources.  KTAP,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Runs in the VM: LMDB and tdb (Debian's, 64-bit) under writers and
 # workers SIGKILLed at random, plain glibc as the baseline, then with the
 # pthread preload; the same binaries.  TAP.  RF_APP_SECONDS: how long each

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Runs in the VM: the pthread preload's tests (plain pthread programs in
 # /rf/ptests*, linked with no librobustfutex), 64- then 32-bit; TAP.
 # Each runs with LD_PRELOAD of the preload of its width; the unlock race

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Runs in the VM, module loaded: 32-bit glibc programs under QEMU's i386
 # linux-user emulator, as Debian builds it (qemu-i386) and with our patch
 # (qemu-i386-rf).  A holder process locks robust process-shared mutexes in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Build (once, cached) a small debug kernel from Debian's linux-source-6.12
 # for booting in QEMU/TCG and for building the out-of-tree module against:
 #

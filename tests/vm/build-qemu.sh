@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Build (once, cached) QEMU's i386 linux-user emulator from Debian's source
 # of the QEMU the test VMs run on, twice: as Debian ships it and with our
 # patch (contrib/qemu/robustfutex.patch: the guest's robust list and futex

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # dkms-build.sh [-o DIR] KERNEL...: add this tree to DKMS and build the
 # module for each test kernel (names as kernel.sh takes them), against
 # headers unpacked in the cache; prints "KREL PATH-TO-KO" per kernel.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel.sh [--headers] NAME: make kernel NAME ready for the VM and print,
 # as shell assignments, KREL (release), KDIR (tree to build modules
 # against), KIMAGE (bzImage) and KBUILTIN (dir holding modules.builtin*).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* Stand-in for the config.h of a configured glibc tree, for building
  * glibc's tests and support/ outside that tree against the installed
  * glibc.  build.sh force-includes it (-include), as glibc force-includes
