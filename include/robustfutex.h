@@ -21,10 +21,13 @@
  *
  * Every function that needs the module opens /dev/robustfutex on first use
  * (once per process, close-on-exec).  If that fails it returns ENODEV
- * (-ENODEV in the raw API) and prints one line to stderr, once per process:
+ * (-ENODEV in the raw API, errno ENODEV for the *_robust_list2 calls).
+ *
+ * Diagnostics: the library writes nothing anywhere unless asked.  With
+ * RF_DEBUG set in the environment to anything but "" or "0", a failure to
+ * open the device is also reported on stderr, once per process:
  *	librobustfutex: /dev/robustfutex: <reason>; load the module with
  *	'modprobe robustfutex'
- * Set RF_QUIET in the environment to silence it.
  *
  * Processes and threads:
  *  - A child made by fork(), _Fork() or a raw clone() without CLONE_VM
