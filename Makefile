@@ -12,7 +12,9 @@
 #   make demo            comparison and benchmark against mainline in QEMU
 #                        (KERNEL=6.1|6.12|newest|debug, QUICK=1: about 10 minutes)
 
-VERSION := 0.1.0
+# The version is the public header's ROBUSTFUTEX_VERSION_{MAJOR,MINOR,PATCH}.
+rf_ver = $(shell sed -n 's/^.define ROBUSTFUTEX_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' include/robustfutex.h)
+VERSION := $(call rf_ver,MAJOR).$(call rf_ver,MINOR).$(call rf_ver,PATCH)
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
@@ -59,10 +61,13 @@ $(B)/lib32/%.o: preload/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) -Ipreload -fPIC -fvisibility=hidden -c -o $@ $<
 
-$(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
-	$(CC) -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
-$(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
-	$(CC) -m32 -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
+# Exports exactly <robustfutex.h>'s functions, versioned (lib/librobustfutex.map).
+LIB_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 \
+	-Wl,--version-script=lib/librobustfutex.map
+$(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS)) lib/librobustfutex.map
+	$(CC) $(LIB_LDFLAGS) -o $@ $(filter %.o,$^)
+$(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS)) lib/librobustfutex.map
+	$(CC) -m32 $(LIB_LDFLAGS) -o $@ $(filter %.o,$^)
 $(B)/lib/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS)) $(patsubst preload/%.c,$(B)/lib/%.o,$(PRELOAD_SRCS)) preload/preload.map
 	$(CC) $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
 $(B)/lib32/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS)) $(patsubst preload/%.c,$(B)/lib32/%.o,$(PRELOAD_SRCS)) preload/preload.map
