@@ -360,13 +360,15 @@ int rf_mutex_unlock(rf_mutex_t *m);
  * Mark the state protected by @m consistent again after EOWNERDEAD.
  * Convention: +errno.  Returns 0, EINVAL (not robust, or not
  * inconsistent), EPERM (inconsistent but not held by the caller).
+ * (The pthread preload answers as glibc does instead: 0 from any thread.)
  */
 int rf_mutex_consistent(rf_mutex_t *m);
 
 /*
  * Destroy.  Convention: +errno.  Returns 0, EBUSY (locked), EINVAL (not
  * initialised).  A not-recoverable mutex may be destroyed.
- * rf_mutex_init() makes a destroyed mutex usable again.
+ * rf_mutex_init() makes a destroyed mutex usable again.  (The pthread
+ * preload answers as glibc does instead: 0 for a locked robust mutex.)
  */
 int rf_mutex_destroy(rf_mutex_t *m);
 
