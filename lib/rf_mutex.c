@@ -19,6 +19,17 @@
  * PID namespace and names no other thread while this one lives, so the
  * module can tell exactly whether the owner of a word is dead
  * (docs/identity.md).  A thread fetches it on its first lock.
+ *
+ * One file, though past 600 lines, in this order: the thread's state
+ * (TLS head, registration, fork detection, the exit destructor), the
+ * protocol (lock, unlock, consistent, init, destroy), then the exported
+ * rf_mutex_* and attributes.  Not split, because tests/bench/run compiles
+ * this file alone into the host-native benchmark, with a stand-in for
+ * rf_raw.c, and links the public rf_mutex_* and rf_mutexattr_* from it:
+ * a split would break that build until the bench compiles lib/rf_mutex*.c.
+ * The split, when the bench takes it: the thread's state into
+ * rf_thread.c (its static TLS becomes a hidden initial-exec extern, the
+ * list helpers inline in a header), the attributes into rf_mutexattr.c.
  */
 #include <errno.h>
 #include <limits.h>
