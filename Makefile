@@ -2,6 +2,7 @@
 #
 #   make [module]        build the module for KDIR (default: running kernel)
 #   make lib tests       userspace library, tools and test programs in build/
+#   make examples        examples/ in build/examples (examples/README.md)
 #   make install         install module (modules_install) and library
 #   make dkms-install    register, build and install through DKMS
 #   make qemu            QEMU linux-user, stock and patched, and its guest
@@ -38,7 +39,7 @@ PRELOAD_SRCS := $(wildcard preload/preload_*.c)
 PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=preload/preload.map \
 	-Wl,-soname,librobustfutex-pthread.so
 
-.PHONY: all module lib tests qemu glibc-tests check vm demo install dkms-install clean
+.PHONY: all module lib tests examples qemu glibc-tests check vm demo install dkms-install clean
 all: module lib tests
 
 # librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
@@ -141,6 +142,27 @@ $(B)/tests/t_%: $(KT)/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/l
 $(B)/tests32/t_%: $(KT)/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.a
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib32/librobustfutex.a -ldl
+
+# examples/: small programs for emulator authors and application
+# programmers, in $(B)/examples (the emulator's also 32-bit, in
+# $(B)/examples32); they need the module (examples/README.md).
+EX := examples
+examples: $(B)/examples/emulator-guest-list $(B)/examples32/emulator-guest-list \
+	  $(B)/examples/shared-mutex $(B)/examples/preload-demo $(B)/examples/preload-demo.sh \
+	  $(B)/lib/librobustfutex-pthread.so
+$(B)/examples/%: $(EX)/%.c include/robustfutex.h include/robustfutex/ioctl.h $(B)/lib/librobustfutex.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -pthread -o $@ $< $(B)/lib/librobustfutex.a
+$(B)/examples32/%: $(EX)/%.c include/robustfutex.h include/robustfutex/ioctl.h $(B)/lib32/librobustfutex.a
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -pthread -o $@ $< $(B)/lib32/librobustfutex.a
+# The preload demo is a plain pthread program: no librobustfutex.
+$(B)/examples/preload-demo: $(EX)/preload-demo.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -pthread -o $@ $<
+$(B)/examples/preload-demo.sh: $(EX)/preload-demo.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # QEMU's i386 linux-user emulator, as Debian builds it and with our patch
 # (tests/vm/build-qemu.sh, cached), and what tests/qemu-user/qemu-test.sh runs in
