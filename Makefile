@@ -3,6 +3,7 @@
 #
 #   make [module]        build the module for KDIR (default: running kernel)
 #   make lib tests       userspace library, tools and test programs in build/
+#   make examples        examples/ in build/examples (examples/README.md)
 #   make install         install module (modules_install) and library
 #   make dkms-install    register, build and install through DKMS
 #   make qemu            QEMU linux-user, stock and patched, and its guest
@@ -13,7 +14,9 @@
 #   make demo            comparison and benchmark against mainline in QEMU
 #                        (KERNEL=6.1|6.12|newest|debug, QUICK=1: about 10 minutes)
 
-VERSION := 0.1.0
+# The version is the public header's ROBUSTFUTEX_VERSION_{MAJOR,MINOR,PATCH}.
+rf_ver = $(shell sed -n 's/^.define ROBUSTFUTEX_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' include/robustfutex.h)
+VERSION := $(call rf_ver,MAJOR).$(call rf_ver,MINOR).$(call rf_ver,PATCH)
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
@@ -37,7 +40,7 @@ PRELOAD_SRCS := $(wildcard preload/preload_*.c)
 PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=preload/preload.map \
 	-Wl,-soname,librobustfutex-pthread.so
 
-.PHONY: all module lib tests qemu glibc-tests check vm demo install dkms-install clean
+.PHONY: all module lib tests examples qemu glibc-tests check vm demo install dkms-install clean
 all: module lib tests
 
 # librobustfutex, 64- and 32-bit: shared and static.  Tests link the static
@@ -60,10 +63,13 @@ $(B)/lib32/%.o: preload/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) -Ipreload -fPIC -fvisibility=hidden -c -o $@ $<
 
-$(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
-	$(CC) -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
-$(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS))
-	$(CC) -m32 -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 -o $@ $^
+# Exports exactly <robustfutex.h>'s functions, versioned (lib/librobustfutex.map).
+LIB_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,-soname,librobustfutex.so.0 \
+	-Wl,--version-script=lib/librobustfutex.map
+$(B)/lib/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS)) lib/librobustfutex.map
+	$(CC) $(LIB_LDFLAGS) -o $@ $(filter %.o,$^)
+$(B)/lib32/librobustfutex.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS)) lib/librobustfutex.map
+	$(CC) -m32 $(LIB_LDFLAGS) -o $@ $(filter %.o,$^)
 $(B)/lib/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS)) $(patsubst preload/%.c,$(B)/lib/%.o,$(PRELOAD_SRCS)) preload/preload.map
 	$(CC) $(PRELOAD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl
 $(B)/lib32/librobustfutex-pthread.so: $(patsubst lib/%.c,$(B)/lib32/%.o,$(LIB_SRCS)) $(patsubst preload/%.c,$(B)/lib32/%.o,$(PRELOAD_SRCS)) preload/preload.map
@@ -138,6 +144,27 @@ $(B)/tests/t_%: $(KT)/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/l
 $(B)/tests32/t_%: $(KT)/t_%.c $(TEST_HDRS) $(B)/include/kselftest_harness.h $(B)/lib32/librobustfutex.a
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(CFLAGS) $(RF_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/lib32/librobustfutex.a -ldl
+
+# examples/: small programs for emulator authors and application
+# programmers, in $(B)/examples (the emulator's also 32-bit, in
+# $(B)/examples32); they need the module (examples/README.md).
+EX := examples
+examples: $(B)/examples/emulator-guest-list $(B)/examples32/emulator-guest-list \
+	  $(B)/examples/shared-mutex $(B)/examples/preload-demo $(B)/examples/preload-demo.sh \
+	  $(B)/lib/librobustfutex-pthread.so
+$(B)/examples/%: $(EX)/%.c include/robustfutex.h include/robustfutex/ioctl.h $(B)/lib/librobustfutex.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -pthread -o $@ $< $(B)/lib/librobustfutex.a
+$(B)/examples32/%: $(EX)/%.c include/robustfutex.h include/robustfutex/ioctl.h $(B)/lib32/librobustfutex.a
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -pthread -o $@ $< $(B)/lib32/librobustfutex.a
+# The preload demo is a plain pthread program: no librobustfutex.
+$(B)/examples/preload-demo: $(EX)/preload-demo.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -pthread -o $@ $<
+$(B)/examples/preload-demo.sh: $(EX)/preload-demo.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # QEMU's i386 linux-user emulator, as Debian builds it and with our patch
 # (tests/vm/build-qemu.sh, cached), and what tests/qemu-user/qemu-test.sh runs in

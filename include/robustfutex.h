@@ -5,15 +5,28 @@
  *
  * Two layers:
  *
- *  - The raw API (rf_list_*, rf_info, rf_futex_*) for emulators and for
- *    code that runs its own locking protocol.  It returns 0 or a positive
- *    value on success and a NEGATIVE errno on failure, like the kernel.
+ *  - The raw API (rf_list_*, rf_info, rf_futex_*, rf_owner_id) for
+ *    emulators and for code that runs its own locking protocol.
  *
  *  - Robust mutexes (rf_mutex_*, rf_mutexattr_*) with the semantics of
- *    POSIX/glibc robust mutexes.  They return 0 or a POSITIVE errno, like
- *    pthread_mutex_*.  They use the module's intent-to-release protocol, so
- *    a thread killed in the middle of an unlock never makes the kernel write
- *    into memory that may have been freed, and waiters are never lost.
+ *    POSIX/glibc robust mutexes.  They use the module's intent-to-release
+ *    protocol, so a thread killed in the middle of an unlock never makes
+ *    the kernel write into memory that may have been freed, and waiters
+ *    are never lost.
+ *
+ * How each function reports an error (also said next to each):
+ *   -errno	0 or a non-negative value on success, a NEGATIVE errno on
+ *		failure, like the kernel: rf_list_register, rf_list_set,
+ *		rf_list_get, rf_list_set_base, rf_list_get_base,
+ *		rf_list_remove, rf_info, rf_futex_wait, rf_futex_wake,
+ *		rf_owner_id
+ *   -1, errno	-1 with errno set, like a system call:
+ *		rf_set_robust_list2, rf_get_robust_list2
+ *   +errno	0 or a POSITIVE errno, like pthread_mutex_*: rf_mutex_init,
+ *		rf_mutex_lock, rf_mutex_trylock, rf_mutex_timedlock,
+ *		rf_mutex_clocklock, rf_mutex_unlock, rf_mutex_consistent,
+ *		rf_mutex_destroy, rf_mutexattr_* (the getters always 0)
+ *   none	rf_mutex_word (a value, never an error)
  *
  * The library never calls set_robust_list(): glibc keeps its own list, and
  * every copy of this library (e.g. a second one dlopen'ed by a plugin)
@@ -21,10 +34,13 @@
  *
  * Every function that needs the module opens /dev/robustfutex on first use
  * (once per process, close-on-exec).  If that fails it returns ENODEV
- * (-ENODEV in the raw API) and prints one line to stderr, once per process:
+ * (-ENODEV in the raw API, errno ENODEV for the *_robust_list2 calls).
+ *
+ * Diagnostics: the library writes nothing anywhere unless asked.  With
+ * RF_DEBUG set in the environment to anything but "" or "0", a failure to
+ * open the device is also reported on stderr, once per process:
  *	librobustfutex: /dev/robustfutex: <reason>; load the module with
  *	'modprobe robustfutex'
- * Set RF_QUIET in the environment to silence it.
  *
  * Processes and threads:
  *  - A child made by fork(), _Fork() or a raw clone() without CLONE_VM
@@ -47,6 +63,15 @@
 #ifndef ROBUSTFUTEX_H
 #define ROBUSTFUTEX_H
 
+/*
+ * This header's version, the library's and the package's (the Makefile
+ * reads it from here).  The shared library's symbols carry the version
+ * node LIBROBUSTFUTEX_<major>.<minor> of the release that added them.
+ */
+#define ROBUSTFUTEX_VERSION_MAJOR	0
+#define ROBUSTFUTEX_VERSION_MINOR	1
+#define ROBUSTFUTEX_VERSION_PATCH	0
+
 #include <stdint.h>
 #include <time.h>
 #include <sys/types.h>
@@ -65,7 +90,8 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------------- */
-/* Raw API.  All functions: >= 0 on success, -errno on failure.            */
+/* Raw API.  All functions: >= 0 on success, -errno on failure, except    */
+/* rf_set_robust_list2() and rf_get_robust_list2(): -1 and errno.          */
 
 /*
  * Register a new robust list for the calling thread.  @head points to a
@@ -73,14 +99,15 @@ extern "C" {
  * @width bits (RF_WIDTH_32 or RF_WIDTH_64; a 32-bit head must lie below
  * 4 GiB); @protocol is RF_PROTO_MAINLINE or RF_PROTO_INTENT.  The list is
  * walked by the module when the thread dies or execs.
- * Returns the slot index (>= 0), or -EINVAL (bad head, width or protocol),
- * -ENOSPC (no free slot, or too many registered threads system wide),
- * -ENOMEM, -ENODEV (module not loaded).
+ * Convention: -errno.  Returns the slot index (>= 0), or -EINVAL (bad
+ * head, width or protocol), -ENOSPC (no free slot, or too many registered
+ * threads system wide), -ENOMEM, -ENODEV (module not loaded).
  */
 int rf_list_register(void *head, int width, int protocol);
 
 /*
  * Replace slot @index of the calling thread (or create it if unused).
+ * Convention: -errno.
  * Returns 0, -EINVAL (bad index or arguments), -ENOSPC, -ENOMEM, -ENODEV.
  */
 int rf_list_set(int index, void *head, int width, int protocol);
@@ -94,7 +121,8 @@ struct rf_list_desc {
 
 /*
  * Read slot @index of thread @tid (0: the caller; else a TID in the
- * caller's pid namespace, possibly of another process).  Returns 0,
+ * caller's pid namespace, possibly of another process).  Convention:
+ * -errno.  Returns 0,
  * -ENOENT (slot unused or thread not registered), -ESRCH (no such thread),
  * -EPERM (may not inspect that thread: allowed are the caller's own
  * thread group and callers with CAP_SYS_PTRACE over the target), -EINVAL
@@ -111,20 +139,24 @@ int rf_list_get(pid_t tid, int index, struct rf_list_desc *desc);
  * the head and must lie in [base, base + 4 GiB).  A non-zero @base must be
  * aligned to the list's pointer size, leave the whole 4 GiB guest range
  * inside the caller's address space, and is for 32-bit lists only.
- * Returns the slot index (>= 0), or the errors of rf_list_register(), and
- * -EOPNOTSUPP for a 64-bit list from a 32-bit process.
+ * Convention: -errno.  Returns the slot index (>= 0), or the errors of
+ * rf_list_register(), and -EOPNOTSUPP for a 64-bit list from a 32-bit
+ * process.
  */
 int rf_list_set_base(int index, void *head, int width, int protocol,
 		     uint64_t base);
 
-/* The base of slot @index of thread @tid (see rf_list_get()); 0 if none. */
+/*
+ * The base of slot @index of thread @tid (see rf_list_get()); 0 if none.
+ * Convention: -errno (those of rf_list_get()).
+ */
 int rf_list_get_base(pid_t tid, int index, uint64_t *base);
 
 /*
  * The interface proposed for Linux as set_robust_list2()/get_robust_list2()
  * (not merged), as library calls, so that code written against it runs
- * on this module with only the names changed.  Like system calls they
- * return -1 and set errno on failure.
+ * on this module with only the names changed.  Convention: -1 and errno,
+ * like system calls.
  *
  * rf_set_robust_list2(): @index -1 takes a new slot, >= 0 replaces that
  * slot; @flags is RF_ROBUST_LIST_32 or RF_ROBUST_LIST_64, the list's
@@ -144,13 +176,13 @@ long rf_get_robust_list2(int pid, void **head_ptr, unsigned int index,
 
 /*
  * Drop slot @index of the calling thread; the list is not walked.
- * Returns 0, -ENOENT (slot unused), -EINVAL, -ENODEV.
+ * Convention: -errno.  Returns 0, -ENOENT (slot unused), -EINVAL, -ENODEV.
  */
 int rf_list_remove(int index);
 
 /*
  * Fill @info (all fields; its size field is set by the library).
- * Returns 0 or -ENODEV.
+ * Convention: -errno.  Returns 0 or -ENODEV.
  */
 int rf_info(struct rf_info *info);
 
@@ -171,6 +203,7 @@ int rf_info(struct rf_info *info);
  *			recovered
  * @abstime: absolute timeout on @clk (CLOCK_MONOTONIC or CLOCK_REALTIME),
  * or NULL to wait forever (@clk is then ignored).
+ * Convention: -errno.
  * Returns 0 (woken, possibly spuriously), RF_RESULT_RECOVERED (the word
  * is now unlocked, WAITERS kept), RF_RESULT_OWNER_DIED (the word is now
  * OWNER_DIED, WAITERS kept), -EAGAIN (*uaddr != val), -EBUSY (RF_WAIT_TRY),
@@ -184,6 +217,7 @@ int rf_futex_wait(uint32_t *uaddr, uint32_t val, int flags, clockid_t clk,
 /*
  * Wake up to @nr (>= 1; INT_MAX for all) threads waiting on @uaddr in
  * rf_futex_wait().  @flags: RF_WAIT_SHARED, as the waiters passed it.
+ * Convention: -errno.
  * Returns the number woken, -EINVAL (nr < 1, bad address or flags),
  * -EFAULT, -ENODEV.
  */
@@ -194,14 +228,16 @@ int rf_futex_wake(uint32_t *uaddr, int nr, int flags);
  * in their owner field (RF_OWNER_MASK bits).  The first call registers the
  * thread with the module; the ID is the thread's until it exits or execs,
  * is the same seen from any PID namespace, and names no other thread
- * while this one lives.  Returns the ID (> 0) or -ENOSPC (too many
+ * while this one lives.  Convention: -errno.  Returns the ID (> 0) or
+ * -ENOSPC (too many
  * registered threads), -ENOMEM, -EAGAIN (an exec is being processed),
  * -ENODEV.
  */
 int rf_owner_id(void);
 
 /* ---------------------------------------------------------------------- */
-/* Robust mutexes.  All functions return 0 or a positive errno.            */
+/* Robust mutexes.  All functions return 0 or a positive errno (+errno),  */
+/* except rf_mutex_word().                                                 */
 
 /*
  * An rf_mutex_t may be placed in memory shared between processes (with
@@ -250,7 +286,8 @@ typedef union rf_mutexattr {
 
 /*
  * Attributes: default RF_MUTEX_DEFAULT, RF_PROCESS_PRIVATE, RF_MUTEX_ROBUST.
- * The setters return 0 or EINVAL (unknown value); the getters return 0.
+ * Convention: +errno.  The setters return 0 or EINVAL (unknown value);
+ * the getters return 0.
  */
 int rf_mutexattr_init(rf_mutexattr_t *attr);
 int rf_mutexattr_destroy(rf_mutexattr_t *attr);
@@ -263,13 +300,14 @@ int rf_mutexattr_getrobust(const rf_mutexattr_t *attr, int *robust);
 
 /*
  * Initialise @m (unlocked) with @attr, or the defaults if @attr is NULL.
+ * Convention: +errno.
  * Returns 0, EINVAL (bad attributes), ENODEV (module not loaded; checked
  * here so that the failure shows early).
  */
 int rf_mutex_init(rf_mutex_t *m, const rf_mutexattr_t *attr);
 
 /*
- * Lock.  Returns
+ * Lock.  Convention: +errno.  Returns
  *	0		locked
  *	EOWNERDEAD	locked, but the previous owner died holding it (robust
  *			only): the state it protects may be inconsistent; call
@@ -290,48 +328,53 @@ int rf_mutex_init(rf_mutex_t *m, const rf_mutexattr_t *attr);
 int rf_mutex_lock(rf_mutex_t *m);
 
 /*
- * As rf_mutex_lock(), but never blocks: EBUSY if held by another thread
- * (or by the caller, for RF_MUTEX_NORMAL; RF_MUTEX_ERRORCHECK gives
- * EDEADLK and RF_MUTEX_RECURSIVE counts one more, as glibc does).  A mutex
- * whose last owner died in the middle of unlocking it is taken (0).
+ * As rf_mutex_lock(), but never blocks.  Convention: +errno.  EBUSY if
+ * held by another thread (or by the caller, for RF_MUTEX_NORMAL;
+ * RF_MUTEX_ERRORCHECK gives EDEADLK and RF_MUTEX_RECURSIVE counts one
+ * more, as glibc does).  A mutex whose last owner died in the middle of
+ * unlocking it is taken (0).
  */
 int rf_mutex_trylock(rf_mutex_t *m);
 
 /*
  * As rf_mutex_lock(), but gives up with ETIMEDOUT at @abstime, measured on
  * CLOCK_REALTIME (timedlock) or on @clk (clocklock: CLOCK_MONOTONIC or
- * CLOCK_REALTIME, else EINVAL).  As in glibc, @abstime is only checked if
- * the caller has to wait: then tv_nsec outside [0, 1e9) gives EINVAL.
+ * CLOCK_REALTIME, else EINVAL).  Convention: +errno.  As in glibc,
+ * @abstime is only checked if the caller has to wait: then tv_nsec
+ * outside [0, 1e9) gives EINVAL.
  */
 int rf_mutex_timedlock(rf_mutex_t *m, const struct timespec *abstime);
 int rf_mutex_clocklock(rf_mutex_t *m, clockid_t clk,
 		       const struct timespec *abstime);
 
 /*
- * Unlock.  Returns 0, or EPERM if the caller does not hold @m (checked for
- * every type; POSIX leaves it undefined for NORMAL stalled mutexes), or
- * EINVAL if @m is not an initialised mutex.  Unlocking a robust mutex
- * still inconsistent after EOWNERDEAD makes it ENOTRECOVERABLE for all
- * (and wakes every waiter so they see it).
+ * Unlock.  Convention: +errno.  Returns 0, or EPERM if the caller does
+ * not hold @m (checked for every type; POSIX leaves it undefined for
+ * NORMAL stalled mutexes), or EINVAL if @m is not an initialised mutex.
+ * Unlocking a robust mutex still inconsistent after EOWNERDEAD makes it
+ * ENOTRECOVERABLE for all (and wakes every waiter so they see it).
  */
 int rf_mutex_unlock(rf_mutex_t *m);
 
 /*
  * Mark the state protected by @m consistent again after EOWNERDEAD.
- * Returns 0, EINVAL (not robust, or not inconsistent), EPERM (inconsistent
- * but not held by the caller).
+ * Convention: +errno.  Returns 0, EINVAL (not robust, or not
+ * inconsistent), EPERM (inconsistent but not held by the caller).
+ * (The pthread preload answers as glibc does instead: 0 from any thread.)
  */
 int rf_mutex_consistent(rf_mutex_t *m);
 
 /*
- * Destroy.  Returns 0, EBUSY (locked), EINVAL (not initialised).  A
- * not-recoverable mutex may be destroyed.  rf_mutex_init() makes a
- * destroyed mutex usable again.
+ * Destroy.  Convention: +errno.  Returns 0, EBUSY (locked), EINVAL (not
+ * initialised).  A not-recoverable mutex may be destroyed.
+ * rf_mutex_init() makes a destroyed mutex usable again.  (The pthread
+ * preload answers as glibc does instead: 0 for a locked robust mutex.)
  */
 int rf_mutex_destroy(rf_mutex_t *m);
 
 /*
  * For tests and debugging: the futex word (the first 4 bytes of @m).
+ * Convention: none (a value; never fails).
  */
 uint32_t rf_mutex_word(const rf_mutex_t *m);
 

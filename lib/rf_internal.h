@@ -7,6 +7,7 @@
 #ifndef RF_INTERNAL_H
 #define RF_INTERNAL_H
 
+#include <stdbool.h>
 #include <robustfutex.h>
 
 #define RF_EXPORT	__attribute__((visibility("default")))
@@ -74,14 +75,18 @@ static inline int rfk_marked(uint32_t kind)
 
 enum { RF_LOCK, RF_TRY, RF_TIMED };
 
-/* Same contracts as the rf_mutex_* functions (positive errno). */
+/*
+ * Same contracts as the rf_mutex_* functions (positive errno).  @glibc:
+ * answer as glibc 2.36's pthread_mutex_* do where rf_mutex_* documents
+ * another answer (the preload passes true): unlock, consistent, destroy.
+ */
 RF_HIDDEN int rfm_init(struct rf_mutex_impl *m, size_t size, uint32_t kind);
 RF_HIDDEN int rfm_lock(struct rf_mutex_impl *m, int mode, clockid_t clk,
 		       const struct timespec *abstime);
 RF_HIDDEN int rfm_timed(struct rf_mutex_impl *m, clockid_t clk,
 			const struct timespec *abstime);
-RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m);
-RF_HIDDEN int rfm_consistent(struct rf_mutex_impl *m);
-RF_HIDDEN int rfm_destroy(struct rf_mutex_impl *m);
+RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m, bool glibc);
+RF_HIDDEN int rfm_consistent(struct rf_mutex_impl *m, bool glibc);
+RF_HIDDEN int rfm_destroy(struct rf_mutex_impl *m, bool glibc);
 
 #endif

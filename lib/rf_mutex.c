@@ -19,6 +19,17 @@
  * PID namespace and names no other thread while this one lives, so the
  * module can tell exactly whether the owner of a word is dead
  * (docs/identity.md).  A thread fetches it on its first lock.
+ *
+ * One file, though past 600 lines, in this order: the thread's state
+ * (TLS head, registration, fork detection, the exit destructor), the
+ * protocol (lock, unlock, consistent, init, destroy), then the exported
+ * rf_mutex_* and attributes.  Not split, because tests/bench/run compiles
+ * this file alone into the host-native benchmark, with a stand-in for
+ * rf_raw.c, and links the public rf_mutex_* and rf_mutexattr_* from it:
+ * a split would break that build until the bench compiles lib/rf_mutex*.c.
+ * The split, when the bench takes it: the thread's state into
+ * rf_thread.c (its static TLS becomes a hidden initial-exec extern, the
+ * list helpers inline in a header), the attributes into rf_mutexattr.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -136,7 +147,11 @@ static inline bool rf_cas(uint32_t *w, uint32_t *old, uint32_t new)
 					   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 }
 
-/* Only the owner writes the flags; others may read them as a hint. */
+/*
+ * The owner writes the flags; others read them as a hint, and the
+ * preload's pthread_mutex_consistent() may clear RFF_INCONSISTENT from
+ * any thread, as glibc's does: hence read-modify-write atomics.
+ */
 static inline uint32_t rf_flags(struct rf_mutex_impl *m)
 {
 	return __atomic_load_n(&m->flags, __ATOMIC_RELAXED);
@@ -144,9 +159,10 @@ static inline uint32_t rf_flags(struct rf_mutex_impl *m)
 
 static inline void rf_set_flags(struct rf_mutex_impl *m, uint32_t f, bool on)
 {
-	uint32_t v = rf_flags(m);
-
-	__atomic_store_n(&m->flags, on ? v | f : v & ~f, __ATOMIC_RELAXED);
+	if (on)
+		__atomic_fetch_or(&m->flags, f, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&m->flags, ~f, __ATOMIC_RELAXED);
 }
 
 static inline bool rf_kind_valid(uint32_t kind)
@@ -467,7 +483,8 @@ RF_HIDDEN int rfm_lock(struct rf_mutex_impl *m, int mode, clockid_t clk,
 		rf_enqueue(self, &m->node);
 		rf_set_pending(self, NULL);
 	}
-	rf_set_flags(m, RFF_ORPHAN, self->exiting);
+	if (self->exiting || (rf_flags(m) & RFF_ORPHAN))
+		rf_set_flags(m, RFF_ORPHAN, self->exiting);
 	m->count = 1;
 	if (ret == EOWNERDEAD)
 		rf_set_flags(m, RFF_INCONSISTENT, true);
@@ -486,7 +503,7 @@ RF_HIDDEN int rfm_timed(struct rf_mutex_impl *m, clockid_t clk,
 	return rfm_lock(m, RF_TIMED, clk, abstime);
 }
 
-RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m)
+RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m, bool glibc)
 {
 	struct rf_tls *self = rf_tls();
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED);
@@ -499,6 +516,13 @@ RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m)
 		return EPERM;
 	if ((kind & K_TYPE) == RF_MUTEX_RECURSIVE && m->count > 1) {
 		m->count--;
+		/*
+		 * glibc tells an inner unlock of a recursive mutex still
+		 * inconsistent after EOWNERDEAD that it will not recover.
+		 */
+		if (glibc && !(kind & K_STALLED) &&
+		    (rf_flags(m) & RFF_INCONSISTENT))
+			return ENOTRECOVERABLE;
 		return 0;
 	}
 	m->count = 0;
@@ -532,13 +556,18 @@ RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m)
 	return 0;
 }
 
-RF_HIDDEN int rfm_consistent(struct rf_mutex_impl *m)
+RF_HIDDEN int rfm_consistent(struct rf_mutex_impl *m, bool glibc)
 {
 	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED), me;
 
 	if (!rf_kind_valid(kind) || (kind & K_STALLED) ||
 	    !(rf_flags(m) & RFF_INCONSISTENT))
 		return EINVAL;
+	/* glibc's asks only whether the mutex is inconsistent, not who holds it. */
+	if (glibc) {
+		rf_set_flags(m, RFF_INCONSISTENT, false);
+		return 0;
+	}
 	me = rf_cached_owner(rf_tls());
 	if (!me || (rf_load(&m->word) & TID) != me)
 		return EPERM;
@@ -562,15 +591,30 @@ RF_HIDDEN int rfm_init(struct rf_mutex_impl *m, size_t size, uint32_t kind)
 	return 0;
 }
 
-RF_HIDDEN int rfm_destroy(struct rf_mutex_impl *m)
+/*
+ * @glibc: answer as glibc 2.36 does for a robust mutex, which never
+ * refuses (it cannot tell a held robust mutex from a free one by its
+ * user count): 0 even while locked.  Destroying a mutex someone holds is
+ * undefined (POSIX); so that a caller destroying one it holds, then
+ * freeing or re-initialising the memory, leaves no dangling node in its
+ * robust list, the mutex is taken off the caller's list first.
+ */
+RF_HIDDEN int rfm_destroy(struct rf_mutex_impl *m, bool glibc)
 {
-	uint32_t v;
+	struct rf_tls *self = rf_tls();
+	uint32_t kind = __atomic_load_n(&m->kind, __ATOMIC_RELAXED), v, me;
 
-	if (!rf_kind_valid(__atomic_load_n(&m->kind, __ATOMIC_RELAXED)))
+	if (!rf_kind_valid(kind))
 		return EINVAL;
 	v = rf_load(&m->word) & TID;
-	if (v && v != NOTREC)
-		return EBUSY;
+	if (v && v != NOTREC) {
+		if (!glibc)
+			return EBUSY;
+		me = rf_cached_owner(self);
+		if (me && v == me && !(kind & K_STALLED) && self->registered &&
+		    !self->exiting)
+			rf_dequeue(self, &m->node);
+	}
 	__atomic_store_n(&m->kind, K_DESTROYED, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -603,12 +647,12 @@ RF_EXPORT int rf_mutex_timedlock(rf_mutex_t *m, const struct timespec *abstime)
 
 RF_EXPORT int rf_mutex_unlock(rf_mutex_t *m)
 {
-	return rfm_unlock(rf_impl(m));
+	return rfm_unlock(rf_impl(m), false);
 }
 
 RF_EXPORT int rf_mutex_consistent(rf_mutex_t *m)
 {
-	return rfm_consistent(rf_impl(m));
+	return rfm_consistent(rf_impl(m), false);
 }
 
 RF_EXPORT int rf_mutex_init(rf_mutex_t *m, const rf_mutexattr_t *attr)
@@ -619,7 +663,7 @@ RF_EXPORT int rf_mutex_init(rf_mutex_t *m, const rf_mutexattr_t *attr)
 
 RF_EXPORT int rf_mutex_destroy(rf_mutex_t *m)
 {
-	return rfm_destroy(rf_impl(m));
+	return rfm_destroy(rf_impl(m), false);
 }
 
 RF_EXPORT uint32_t rf_mutex_word(const rf_mutex_t *m)

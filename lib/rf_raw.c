@@ -21,6 +21,14 @@ static int rf_warned;
 /* The device's number, to recognise our descriptor by; 0 until known. */
 static dev_t rf_rdev;
 
+/* RF_DEBUG set to anything but "" or "0": print diagnostics on stderr. */
+static bool rf_debug(void)
+{
+	const char *v = getenv("RF_DEBUG");
+
+	return v && *v && strcmp(v, "0");
+}
+
 static bool rf_is_device(int fd)
 {
 	dev_t want = __atomic_load_n(&rf_rdev, __ATOMIC_RELAXED);
@@ -51,9 +59,14 @@ static int rf_open_slow(void)
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
 		err = errno;
-		/* Once per process, however many threads fail at once. */
-		if (!__atomic_exchange_n(&rf_warned, 1, __ATOMIC_RELAXED) &&
-		    !getenv("RF_QUIET"))
+		/*
+		 * A library says nothing unless asked: without the module
+		 * every preloaded process would print this on its stderr.
+		 * RF_DEBUG=1 asks, once per process, however many threads
+		 * fail at once.
+		 */
+		if (rf_debug() &&
+		    !__atomic_exchange_n(&rf_warned, 1, __ATOMIC_RELAXED))
 			fprintf(stderr, "librobustfutex: %s: %s; load the module with 'modprobe robustfutex'\n",
 				RF_DEVICE_PATH, strerror(err));
 		/* Not there: the module is not loaded. */

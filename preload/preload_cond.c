@@ -123,7 +123,7 @@ RF_HIDDEN int rfp_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
 		__atomic_fetch_or(&cv->flags, C_MODULE, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&cv->waiters, 1, __ATOMIC_SEQ_CST);
 	seq = __atomic_load_n(&cv->seq, __ATOMIC_SEQ_CST);
-	err = w.ours ? rfm_unlock(rfp_impl(m)) : rfp_real()->unlock(m);
+	err = w.ours ? rfm_unlock(rfp_impl(m), true) : rfp_real()->unlock(m);
 	if (err) {
 		rfp_leave(cv, w.shared);
 		return err;

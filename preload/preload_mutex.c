@@ -126,14 +126,14 @@ RF_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk,
 RF_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	if (rfp_ours(m))
-		return rfm_unlock(rfp_impl(m));
+		return rfm_unlock(rfp_impl(m), true);
 	return rfp_real()->unlock(m);
 }
 
 RF_EXPORT int pthread_mutex_consistent(pthread_mutex_t *m)
 {
 	if (rfp_ours(m))
-		return rfm_consistent(rfp_impl(m));
+		return rfm_consistent(rfp_impl(m), true);
 	return rfp_real()->consistent(m);
 }
 
@@ -146,13 +146,13 @@ RF_EXPORT int rfp_consistent_np(pthread_mutex_t *m)
 RF_EXPORT int rfp_consistent_np(pthread_mutex_t *m)
 {
 	if (rfp_ours(m))
-		return rfm_consistent(rfp_impl(m));
+		return rfm_consistent(rfp_impl(m), true);
 	return rfp_real()->consistent(m);
 }
 
 RF_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 {
 	if (rfp_ours(m))
-		return rfm_destroy(rfp_impl(m));
+		return rfm_destroy(rfp_impl(m), true);
 	return rfp_real()->destroy(m);
 }
