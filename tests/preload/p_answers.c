@@ -268,9 +268,10 @@ static void check_destroy(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	p_start();
 	check_trylock();
 	check_timed();
 	check_consistent();
 	check_destroy();
-	return p_failed;
+	p_finish();
 }
