@@ -119,10 +119,16 @@ run $b/rfbench $quick --clock $clock crowd
 step "fork+exit of a registered process, 0 vs 2000 idle processes"
 run $b/rfbench $quick --clock $clock --idle 2000 forkreg
 
-# What the module counted (rmmod below resets the counters).
+# What the module counted (rmmod below resets the counters): the files
+# that hold one number ("users" is a table, and empty while nobody uses
+# the module: it would make the line invalid JSON).
 printf '{"bench":"counters"'
 for c in /sys/kernel/robustfutex/*; do
-	printf ',"%s":%s' "$(basename "$c")" "$(cat "$c")"
+	v=$(cat "$c")
+	case $v in
+	''|*[!0-9-]*)	continue ;;
+	esac
+	printf ',"%s":%s' "$(basename "$c")" "$v"
 done
 printf '}\n'
 

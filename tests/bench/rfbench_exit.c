@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rfbench exitrate, exitcost and forkreg: what exits cost.  exitrate:
+ * fork+exit+waitpid of processes that never register, module loaded or
+ * not; exitcost: kill -> waitpid of a process holding N locks; forkreg:
+ * fork+exit+waitpid of a process that registers, with 0 and N idle
+ * processes on the machine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include "../kselftest/rf_test.h"
+
+#include "rfbench.h"
+
+/* ---- exitrate: processes that never register ---- */
+
+void bench_exitrate(void)
+{
+	long n = iters_or(1500, 400);
+	double rate[MAX_RUNS];
+	int r, status;
+
+	int cpu = -1;
+
+	if (opt.pin) {
+		cpu_set_t set;
+
+		/* Parent and children on one CPU: no cross-CPU wakeups. */
+		cpu = sched_getcpu();
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity", errno);
+	}
+	progress("exitrate (module %s): %d runs of %ld forks",
+		 module_loaded() ? "loaded" : "unloaded", opt.runs, n);
+	for (long i = 0; i < n / 10; i++) {	/* warm-up */
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, &status, 0);
+	}
+	for (r = 0; r < opt.runs; r++) {
+		uint64_t t0 = now_ns();
+
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				die("fork", errno);
+			if (pid == 0)
+				_exit(0);
+			waitpid(pid, &status, 0);
+		}
+		rate[r] = n * 1e9 / (now_ns() - t0);
+	}
+	json_begin();
+	json_str("bench", "exitrate");
+	json_str("module", module_loaded() ? "loaded" : "unloaded");
+	json_int("forks", n);
+	json_int("pinned_cpu", cpu);
+	json_str("clock", opt.clock);
+	json_runs("per_s", rate, opt.runs);
+	json_end();
+}
+
+/* ---- exitcost: kill -> waitpid of a process holding N locks ---- */
+
+static const char list_limit_path[] =
+	"/sys/module/robustfutex/parameters/list_limit";
+
+static long read_long(const char *path)
+{
+	char buf[32];
+	long v = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		v = strtol(buf, NULL, 10);
+	}
+	close(fd);
+	return v;
+}
+
+static int write_long(const char *path, long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CLOEXEC), n, ok;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%ld", v);
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+void bench_exitcost(void)
+{
+	static const long rf_n[] = { 1, 10, 100, 1000, 10000, 100000 };
+	static const long glibc_n[] = { 1, 10, 100, 1000, 2048 };
+	long max_n = opt.iters ? opt.iters : 100000;
+	int reps = opt.runs;
+	long old_limit = read_long(list_limit_path);
+	double ms[MAX_RUNS];
+	int i;
+
+	if (old_limit < 0)
+		die("exitcost: module parameter list_limit", ENOENT);
+	if (write_long(list_limit_path, max_n > old_limit ? max_n : old_limit))
+		die("exitcost: raise list_limit", EPERM);
+	for (i = 0; i < 2; i++) {
+		enum impl impl = i ? IMPL_GLIBC_ROBUST : IMPL_RF;
+		const long *ns = i ? glibc_n : rf_n;
+		int nn = i ? 5 : 6;
+
+		for (int j = 0; j < nn && ns[j] <= max_n; j++) {
+			long n = ns[j], recovered = 0;
+			void *base = map_shared(n * mutex_size(impl));
+
+			progress("exitcost: %s holding %ld, %d runs",
+				 impl_names[impl], n, reps);
+			for (int r = 0; r < reps; r++) {
+				int pfd[2], status;
+				uint64_t t0;
+				pid_t pid;
+				char c;
+
+				init_array(base, impl, n);
+				if (pipe(pfd))
+					die("pipe", errno);
+				pid = fork();
+				if (pid < 0)
+					die("fork", errno);
+				if (pid == 0) {
+					c = lock_array(base, impl, n) ? 'e' : 'r';
+					if (write(pfd[1], &c, 1) != 1)
+						_exit(1);
+					for (;;)
+						pause();
+				}
+				close(pfd[1]);
+				if (read(pfd[0], &c, 1) != 1 || c != 'r')
+					die("exitcost: child could not lock",
+					    EIO);
+				close(pfd[0]);
+				t0 = now_ns();
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				ms[r] = (now_ns() - t0) / 1e6;
+				recovered = count_owner_died(base, impl, n);
+			}
+			json_begin();
+			json_str("bench", "exitcost");
+			json_str("impl", impl_names[impl]);
+			json_int("locks", n);
+			json_int("recovered", recovered);
+			json_str("clock", opt.clock);
+			if (impl == IMPL_RF)
+				json_int("list_limit", read_long(list_limit_path));
+			json_runs("ms", ms, reps);
+			json_end();
+			munmap(base, n * mutex_size(impl));
+		}
+	}
+	write_long(list_limit_path, old_limit);
+}
+
+/* ---- forkreg: fork+exit+waitpid of a registering process ---- */
+
+/*
+ * Idle processes: children of a holder process (not ours, so that none
+ * is a child or sibling of the measured processes), each asleep in
+ * pause().  The holder kills and reaps them when its pipe closes.
+ */
+struct idle_set {
+	pid_t holder;
+	int wfd;
+};
+
+static void idle_start(struct idle_set *is, int n)
+{
+	int ctl[2], rdy[2];
+	char c;
+
+	if (pipe(ctl) || pipe(rdy))
+		die("pipe", errno);
+	is->holder = fork();
+	if (is->holder < 0)
+		die("fork", errno);
+	if (is->holder == 0) {
+		pid_t *kids = calloc(n, sizeof(*kids));
+		int k, made = 0;
+
+		close(ctl[1]);
+		close(rdy[0]);
+		for (k = 0; kids && k < n; k++) {
+			kids[k] = fork();
+			if (kids[k] < 0)
+				break;
+			if (kids[k] == 0) {
+				close(ctl[0]);
+				close(rdy[1]);
+				for (;;)
+					pause();
+			}
+			made++;
+		}
+		c = made == n ? 'r' : 'e';
+		if (write(rdy[1], &c, 1) != 1)
+			c = 'e';
+		close(rdy[1]);
+		while (read(ctl[0], &c, 1) > 0)
+			;
+		for (k = 0; k < made; k++)
+			kill(kids[k], SIGKILL);
+		for (k = 0; k < made; k++)
+			waitpid(kids[k], NULL, 0);
+		_exit(0);
+	}
+	close(ctl[0]);
+	close(rdy[1]);
+	if (read(rdy[0], &c, 1) != 1 || c != 'r')
+		die("forkreg: could not start the idle processes", EAGAIN);
+	close(rdy[0]);
+	is->wfd = ctl[1];
+}
+
+static void idle_stop(struct idle_set *is)
+{
+	close(is->wfd);
+	waitpid(is->holder, NULL, 0);
+}
+
+/* "none": the child locks nothing (never registers); reference only. */
+enum { FR_RF, FR_GLIBC_ROBUST, FR_NONE, NR_FR };
+static const char *const fr_names[NR_FR] = { "rf", "glibc-robust", "none" };
+
+/* One run: us per fork+exit+waitpid, @n of them. */
+static double forkreg_run(int i, struct bm *m, long n)
+{
+	uint64_t t0 = now_ns();
+	int status;
+
+	for (long k = 0; k < n; k++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork", errno);
+		if (pid == 0) {
+			/* rf: the first lock registers this (new) thread. */
+			if (i != FR_NONE && (bm_lock(m) || bm_unlock(m)))
+				_exit(1);
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid || status)
+			die("forkreg: child failed", EIO);
+	}
+	return (now_ns() - t0) / 1e3 / n;
+}
+
+void bench_forkreg(void)
+{
+	static struct bm m[NR_FR] __attribute__((aligned(64)));
+	long n = iters_or(600, 200);
+	int nidle = opt.idle ? opt.idle : 2000;
+	int rounds = opt.quick ? 1 : 2, idle, i, r, round;
+	double us[2][NR_FR][MAX_RUNS];
+	int nr[2] = { 0, 0 };
+	long long reg0, reg1;
+	static const enum impl bimpl[NR_FR] = { IMPL_RF, IMPL_GLIBC_ROBUST,
+						IMPL_GLIBC_NORMAL };
+
+	for (i = 0; i < NR_FR; i++)
+		if (bm_init(&m[i], bimpl[i], false))
+			die("forkreg: init", ENODEV);
+	/* Warm-up, and proof that rf's children register. */
+	reg0 = rf_stat("registrations");
+	forkreg_run(FR_RF, &m[FR_RF], 20);
+	reg1 = rf_stat("registrations");
+	for (i = 0; i < NR_FR; i++)
+		forkreg_run(i, &m[i], 10);
+	/* 0 idle, N idle (, 0, N): drift hits both alike. */
+	for (round = 0; round < rounds; round++) {
+		for (idle = 0; idle < 2; idle++) {
+			struct idle_set is;
+			int runs = opt.runs / rounds ?: 1;
+
+			if (idle) {
+				progress("forkreg: starting %d idle processes", nidle);
+				idle_start(&is, nidle);
+			}
+			progress("forkreg: %d idle, %d runs of %ld forks each",
+				 idle ? nidle : 0, runs, n);
+			for (r = 0; r < runs; r++, nr[idle]++)
+				for (i = 0; i < NR_FR; i++)
+					us[idle][i][nr[idle]] =
+						forkreg_run(i, &m[i], n);
+			if (idle)
+				idle_stop(&is);
+		}
+	}
+	for (idle = 0; idle < 2; idle++) {
+		for (i = 0; i < NR_FR; i++) {
+			json_begin();
+			json_str("bench", "forkreg");
+			json_str("impl", fr_names[i]);
+			json_int("idle", idle ? nidle : 0);
+			json_int("forks", n);
+			if (i == FR_RF)
+				json_int("registrations_per_child",
+					 reg0 < 0 ? -1 : (reg1 - reg0) / 20);
+			json_str("clock", opt.clock);
+			json_runs("us", us[idle][i], nr[idle]);
+			json_end();
+		}
+	}
+}
