@@ -100,7 +100,7 @@ PAPPS := p_lmdb p_tdb
 PT := tests/preload
 PTESTS := $(filter-out $(PAPPS),$(patsubst $(PT)/%.c,%,$(wildcard $(PT)/p_*.c)))
 
-tests: $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS)) \
+tests: examples $(B)/bin/rfctl-test.sh $(addprefix $(B)/tests/,$(TESTS)) $(addprefix $(B)/tests32/,$(TESTS)) \
        $(B)/bin/preload-test.sh $(B)/bin/preload-apps.sh $(addprefix $(B)/ptests/,$(PTESTS) $(PAPPS)) $(addprefix $(B)/ptests32/,$(PTESTS)) \
        $(B)/ptests32/p_preload_t64 $(B)/include/ktap_helpers.sh \
        $(B)/lib/librobustfutex-pthread.so $(B)/lib32/librobustfutex-pthread.so

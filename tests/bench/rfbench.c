@@ -185,8 +185,6 @@ int main(int argc, char **argv)
 	    strcmp(cmd, "contended") && strcmp(cmd, "pshared") &&
 	    strcmp(cmd, "recovery"))
 		usage();
-	/* The library's one-line warning would say what n/a already says. */
-	setenv("RF_QUIET", "1", 0);
 	for (c = 0; c < sizeof(cmds) / sizeof(*cmds); c++) {
 		if (strcmp(cmd, cmds[c].name))
 			continue;

@@ -122,7 +122,7 @@ TEST(module_missing)
 
 	if (access(RF_DEVICE_PATH, F_OK) == 0)
 		SKIP(return, "%s exists: the module is loaded", RF_DEVICE_PATH);
-	unsetenv("RF_QUIET");
+	setenv("RF_DEBUG", "1", 1);
 	fd = memfd_create("stderr", 0);
 	ASSERT_LE(0, fd);
 	saved = dup(2);

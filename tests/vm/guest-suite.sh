@@ -30,6 +30,23 @@ for t in $progs; do
 	[ $rc -ge 124 ] && ktap_test_fail "$t died (exit $rc)"
 	echo "# time $t: $(awk -v s="$s" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 done
+# The examples (examples/README.md): each exits 0 only when it worked.
+for e in /rf/examples/emulator-guest-list /rf/examples32/emulator-guest-list \
+	 /rf/examples/shared-mutex /rf/examples/preload-demo.sh; do
+	[ -e "$e" ] || continue
+	echo "# === $e"
+	case "$e" in
+	*.sh) timeout 120 sh "$e" ;;
+	*) timeout 120 "$e" ;;
+	esac >/tmp/example.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/example.out
+	if [ $rc -eq 0 ]; then
+		ktap_test_pass "example ${e#/rf/}"
+	else
+		ktap_test_fail "example ${e#/rf/} (exit $rc)"
+	fi
+done
 # glibc's own tests, plain and with the preload (make glibc-tests).
 if [ "$suite" = full ] && [ -e /rf/glibc/run.sh ]; then
 	s=$(cut -d' ' -f1 /proc/uptime)
