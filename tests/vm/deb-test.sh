@@ -68,7 +68,7 @@ bail() { echo "Bail out! $*"; exit 1; }
 
 # ---- the host's build dependencies ------------------------------------------
 host_pkgs=(build-essential debhelper dh-dkms dpkg-dev gcc-multilib libkmod-dev pkg-config
-	lintian debootstrap rsync kmod)
+	lintian debootstrap git)
 missing=()
 for p in "${host_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
@@ -322,13 +322,18 @@ else
 	nok "no lib32robustfutex0 built"
 fi
 
-nman=$(ls "$top"/man/*.[1-8] 2>/dev/null | wc -l || true)
-if [ "$nman" -gt 0 ]; then
-	have=$(cd "$root/usr/share/man" && ls man*/* 2>/dev/null | grep -cE 'robustfutex|rf_|rfctl' || true)
-	if [ "$have" -eq "$nman" ]; then
-		ok "man pages: $have installed"
+# Every page in man/ installed, by its section, by one of the packages.
+mans=("$top"/man/*.[1-8])
+if [ -e "${mans[0]}" ]; then
+	missing_man=()
+	for m in "${mans[@]}"; do
+		f=${m##*/}
+		[ -e "$root/usr/share/man/man${f##*.}/$f.gz" ] || missing_man+=("$f")
+	done
+	if [ ${#missing_man[@]} -eq 0 ]; then
+		ok "man pages: all ${#mans[@]} of man/ installed"
 	else
-		nok "man pages: $have installed, $nman in man/"
+		nok "man pages: not installed: ${missing_man[*]}"
 	fi
 else
 	skip "man pages: none in man/ yet"
