@@ -212,8 +212,8 @@ demo:
 # ldconfig run only when DESTDIR is empty: a staged install (a package)
 # leaves them to the target system.  uninstall removes the same files, and
 # the directories it leaves empty: under DESTDIR all of them, in a live
-# system only its own (include/robustfutex, the doc and preload
-# directories, pkgconfig).
+# system only those it may have made (include/robustfutex, share/doc and
+# the doc, preload, pkgconfig and man section directories).
 #
 # One module, one copy: `make install` puts it in extra/, DKMS in
 # updates/dkms/, and depmod would pick one of the two silently.  So install
@@ -299,10 +299,10 @@ uninstall-userspace:
 	$(if $(MANPAGES),rm -f $(foreach m,$(MANPAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))))
 	rm -f $(addprefix $(D)$(DOCDIR)/examples/,$(SAMPLES))
 	@$(call dir_prune,$(D)$(INCLUDEDIR)/robustfutex $(addprefix $(D)$(DOCDIR)/examples/,$(dir $(SAMPLES))) \
-		$(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(D)$(PCDIR) \
+		$(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(patsubst %/,%,$(dir $(D)$(DOCDIR))) $(D)$(PCDIR) \
 		$(filter-out $(D)$(LIBDIR) $(D)$(LIB32DIR),$(D)$(PRELOADDIR) $(D)$(PRELOAD32DIR)) \
-		$(if $(D),$(D)$(LIBDIR) $(D)$(LIB32DIR) \
-		$(D)$(SBINDIR) $(D)$(INCLUDEDIR) $(sort $(foreach m,$(MANPAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m)))))))
+		$(sort $(foreach m,$(MANPAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m))))) \
+		$(if $(D),$(D)$(LIBDIR) $(D)$(LIB32DIR) $(D)$(SBINDIR) $(D)$(INCLUDEDIR)))
 	$(if $(D),,ldconfig)
 
 # ---- DKMS --------------------------------------------------------------------
