@@ -6,6 +6,8 @@
 #   - `make` in a clean Debian 12 chroot: debootstrap minbase, then only
 #     build-essential and the headers of Debian 12's kernel (the one
 #     `tests/vm/kernel.sh 6.1` resolves): the module and the 64-bit library;
+#     there, with DKMS added, make install/uninstall, and dkms-install
+#     after a plain install (one copy of the module, nothing left after);
 #   - the packages, built on the host with dpkg-buildpackage -b into
 #     build/deb/, and lintian's verdict on them (errors fail);
 #   - `apt install ./*.deb` in a throwaway copy of that chroot, where DKMS
@@ -198,6 +200,59 @@ else
 	[ -z "$extra" ] || echo "$extra" | sed 's/^/# not supposed to be there: /'
 	grep -iE 'warning:|error' "$out/make.log" | head -n 10 | note
 	tail -n 10 "$out/make.log" | note
+fi
+
+# make install and uninstall, then dkms-install against a plain install,
+# in the same chroot, with DKMS (and kmod's depmod) added.
+mk() { chroot "$mroot" make -C /tmp/rf --no-print-directory KVER="$KREL" "$@"; }
+# What an install may touch; depmod's indexes stay, as with any module.
+tree_list() {
+	chroot "$mroot" sh -c 'find /usr/local /lib/modules /usr/src /var/lib/dkms \
+		/etc/modprobe.d /etc/modules-load.d 2>/dev/null' |
+		grep -vE '^/lib/modules/[^/]+/modules\.' | sort
+}
+plain_install() {
+	local before f
+	chroot "$mroot" env DEBIAN_FRONTEND=noninteractive apt-get -y -qq install dkms || return 1
+	before=$(tree_list)
+	mk install || return 1
+	for f in "/lib/modules/$KREL/extra/robustfutex.ko" /usr/local/lib/librobustfutex.so.0 \
+		 /usr/local/include/robustfutex.h /usr/local/include/robustfutex/ioctl.h \
+		 /usr/local/lib/pkgconfig/robustfutex.pc \
+		 /usr/local/share/doc/robustfutex/examples/modprobe.d/robustfutex.conf; do
+		[ -e "$mroot$f" ] || { echo "not installed: $f"; return 1; }
+	done
+	chroot "$mroot" modinfo -k "$KREL" -n robustfutex | grep -x "/lib/modules/$KREL/extra/robustfutex.ko" ||
+		{ echo "depmod did not index it"; return 1; }
+	mk uninstall || return 1
+	[ "$(tree_list)" = "$before" ] || { echo "uninstall left:"; diff <(echo "$before") <(tree_list); return 1; }
+	echo "$before" >"$tmp/tree0"
+}
+one_copy() {
+	local o
+	mk install || return 1
+	o=$(mk dkms-install 2>&1) || { echo "$o"; return 1; }
+	echo "$o"
+	grep -q "removing /lib/modules/$KREL/extra/robustfutex.ko" <<<"$o" &&
+		[ ! -e "$mroot/lib/modules/$KREL/extra/robustfutex.ko" ] ||
+		{ echo "dkms-install left make install's copy"; return 1; }
+	chroot "$mroot" dkms status -m robustfutex -k "$KREL" | grep -q ': installed' || return 1
+	if mk install; then echo "make install did not refuse"; return 1; fi
+	mk dkms-uninstall && mk uninstall || return 1
+	[ "$(tree_list)" = "$(cat "$tmp/tree0")" ] ||
+		{ echo "left:"; diff "$tmp/tree0" <(tree_list); return 1; }
+}
+if [ "$mrc" = 0 ]; then
+	check "make install, make uninstall: files installed, then none left" "$out/install.log" plain_install
+	if [ -e "$tmp/tree0" ]; then
+		check "make dkms-install removes make install's copy, make install then refuses; dkms-uninstall, uninstall: none left" \
+			"$out/dkms-install.log" one_copy
+	else
+		nok "make dkms-install: not tried (make install failed)"
+	fi
+else
+	nok "make install: not tried (make failed)"
+	nok "make dkms-install: not tried (make failed)"
 fi
 umount -R "$mroot"
 
