@@ -28,6 +28,8 @@ groups=(
 	"apps|the LMDB and tdb tortures (tests/preload/p_lmdb.c, p_tdb.c)|liblmdb-dev libtdb-dev"
 	"qemu|QEMU linux-user, stock and patched (tests/vm/build-qemu.sh)|dpkg-dev patch meson ninja-build libglib2.0-dev python3"
 	"bench|the benchmark and its report (tests/bench/)|gnuplot-nox python3 valgrind"
+	"packages|the Debian packages and their test (debian/, tests/vm/deb-test.sh)|build-essential debhelper dh-dkms dpkg-dev gcc-multilib libkmod-dev pkg-config lintian debootstrap git"
+	"man|the manual pages' check (tests/host/man-check.sh)|man-db groff-base"
 )
 
 usage() {

@@ -115,5 +115,15 @@ warns=$(grep -cE ': (WARNING|CHECK):' <<<"$out")
 grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" | sed 's/^/# /'
 [ "$errs" = 0 ] && ok "checkpatch --strict: 0 errors ($warns warnings/checks)" ||
 	nok "checkpatch --strict: $errs errors"
+# One version everywhere: the public header's macros are the source.
+v=$(cd "$top" && sed -n 's/^.define ROBUSTFUTEX_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\).*/\2/p' \
+	include/robustfutex.h | paste -sd.)
+vs="dkms.conf:$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")"
+vs="$vs module/main.c:$(sed -n 's/^#define RF_VERSION "\(.*\)"/\1/p' "$top/module/main.c")"
+vs="$vs debian/changelog:$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$top/debian/changelog")"
+bad=
+for x in $vs; do [ "${x#*:}" = "$v" ] || bad="$bad $x"; done
+[ -z "$bad" ] && ok "version $v in the header, dkms.conf, the module and debian/changelog" ||
+	nok "version: the header says $v, but$bad"
 ktap_set_plan $((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
 ktap_finished
