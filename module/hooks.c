@@ -4,8 +4,8 @@
  * tracepoints, found by name (core tracepoints are not exported), and the
  * task_work each queues on the thread, which walks its lists.
  *
- * At exit the probe (atomic context) only queues a task_work on the dying
- * thread; that runs in the thread itself (PF_EXITING, its own priority and
+ * At exit the probe (atomic context up to about 7.0) only queues a
+ * task_work on the dying thread; that runs in the thread itself (PF_EXITING, its own priority and
  * OOM standing) before it is reaped, so recovery is done before waitpid()
  * returns.  It marks the owner ID dead, wakes its waiters and walks the
  * thread's lists through the remote-access API (walk.c); nothing waits on
@@ -91,8 +91,39 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	}
 }
 
+/*
+ * Where the probe may sleep (tracepoints under SRCU, from about 7.0, not
+ * in an RCU reader) and runs before exit_mm() (from 6.16), the dying
+ * thread does the task_work's job at once: its mm is still its own, so
+ * the walk reads and writes the words with plain user access (walk.c),
+ * and no user of the address space is taken.  Decided at run time: the
+ * tracepoints' guard has changed more than once.
+ */
+static bool rf_exit_now(struct task_struct *p)
+{
+	struct rf_thread *t;
+
+	if (p != current || !preemptible() || rcu_preempt_depth())
+		return false;
+	t = rf_lookup(p);
+	/* Only this thread unpublishes or frees its registration. */
+	if (!t || t->walk_queued || !p->mm || p->mm != t->mm)
+		return false;
+	t->walk_queued = true;
+	rf_wake_owner_waiters(t);
+	rf_pass_wake(t);
+	rf_thread_unpublish(t);
+	if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
+	    RF_WALK_IDLE)
+		rf_walk_thread(t, false);
+	rf_thread_release(t);
+	return true;
+}
+
 static void rf_probe_exit(RF_EXIT_PROBE_ARGS)
 {
+	if (rf_nr_threads() && rf_exit_now(p))
+		return;
 	rf_queue_walk(p, TWA_NONE);
 }
 

@@ -375,7 +375,8 @@ void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
 	struct rf_key key = { .ptr = (unsigned long)mm, .off = uaddr };
 
 	rf_wake_key(&key, nr);
-	if (!rf_key_of_page(&key, page, uaddr) && (key.ptr & RF_KEY_INODE))
+	if (page && !rf_key_of_page(&key, page, uaddr) &&
+	    (key.ptr & RF_KEY_INODE))
 		rf_wake_key(&key, nr);
 }
 

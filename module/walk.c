@@ -4,11 +4,15 @@
  * 64-bit lists (mainline's robust_list_head layout in the registered pointer
  * width) and for both protocols.
  *
- * It runs in the dying (or exec'ing) thread's task_work, or in whoever
- * drops the address space's last user (mm.c; that may be the module's own
- * worker that primed the mm), never on a shared worker.
- * Either way current->mm is not the lists' mm, so user memory is reached
- * through get_user_pages_remote() and a kernel mapping of the page:
+ * It runs in the dying thread's exit probe where that may sleep and the
+ * mm is still attached (hooks.c), in the dying (or exec'ing) thread's
+ * task_work, or in whoever drops the address space's last user (mm.c;
+ * that may be the module's own worker that primed the mm), never on a
+ * shared worker.  In the probe, words are read and changed with plain
+ * user access that never faults; otherwise, and wherever that fails,
+ * current->mm is not the lists' mm (or cannot serve), so user memory is
+ * reached through get_user_pages_remote() and a kernel mapping of the
+ * page:
  *  - a fault that would wait forever does not: userfaultfd refuses to
  *    block a PF_EXITING task, and the release (or an exec'ing task) does
  *    not fault at all (FOLL_NOFAULT);
@@ -40,6 +44,7 @@ struct rf_walker {
 	struct mm_struct *mm;
 	unsigned int gup_flags;	/* FOLL_NOFAULT outside an exiting task */
 	bool upgrade;		/* FOLL_NOFAULT, but write-fault mapped pages */
+	bool direct;		/* @mm is current's: plain access first */
 	u32 owner;		/* owner ID (intent) or TID (mainline) */
 	unsigned int size;	/* pointer size: 4 or 8 */
 	bool intent;
@@ -147,6 +152,31 @@ static inline int rf_page_get(struct rf_walker *w, unsigned long uaddr,
 	return rf_page_fetch(w, uaddr, write);
 }
 
+/*
+ * Plain user access, in the thread whose lists these are, its mm still
+ * attached: never faults (a page that is not there, or a protection key
+ * that forbids this thread, gives -EFAULT and the remote path is tried).
+ */
+static int rf_peek_direct(unsigned long uaddr, unsigned int size, u64 *val)
+{
+	int ret;
+
+	pagefault_disable();
+	if (size == 4) {
+		u32 v;
+
+		ret = get_user(v, (u32 __user *)uaddr);
+		*val = v;
+	} else {
+		u64 v;
+
+		ret = get_user(v, (u64 __user *)uaddr);
+		*val = v;
+	}
+	pagefault_enable();
+	return ret;
+}
+
 /* Read @size (4 or 8) aligned bytes at @uaddr. */
 static inline int rf_peek(struct rf_walker *w, unsigned long uaddr,
 			  unsigned int size, u64 *val)
@@ -156,6 +186,8 @@ static inline int rf_peek(struct rf_walker *w, unsigned long uaddr,
 
 	if (uaddr & (size - 1) || uaddr > w->mm->task_size - size)
 		return -EFAULT;
+	if (w->direct && !rf_peek_direct(uaddr, size, val))
+		return 0;
 	ret = rf_page_get(w, uaddr, false);
 	if (ret)
 		return ret;
@@ -175,6 +207,13 @@ static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
 	u32 *kaddr;
 	int ret;
 
+	/*
+	 * -EFAULT (not mapped writable, or a pkey) or, on LL/SC machines,
+	 * -EAGAIN (the word kept changing): the pinned page is tried, once.
+	 */
+	if (w->direct &&
+	    !rf_cmpxchg_user_atomic((u32 __user *)uaddr, old, new, cur))
+		return 0;
 	ret = rf_page_get(w, uaddr, true);
 	if (ret)
 		return ret;
@@ -208,6 +247,29 @@ static unsigned long rf_futex_addr(const struct rf_walker *w,
 	return rf_host(w, entry + w->futex_offset);
 }
 
+/*
+ * Wake waiters on the word at @uaddr, which was just read.  A shared
+ * word's key needs its page: the one held, else (plain access) one
+ * looked up without a lock or a sleep, else through the remote path.
+ * Without a page only waiters on the private key are woken; a shared
+ * word's then recover it themselves (owner IDs) or stay as mainline's
+ * would on a page its walk cannot reach.
+ */
+static void rf_wake_word(struct rf_walker *w, unsigned long uaddr, int nr)
+{
+	struct page *page = NULL;
+
+	if (!(w->page && w->page_addr == (uaddr & PAGE_MASK)) && w->direct &&
+	    get_user_pages_fast_only(uaddr & PAGE_MASK, 1, 0, &page) == 1) {
+		rf_wake_dead(w->mm, uaddr, page, nr);
+		put_page(page);
+		return;
+	}
+	if (rf_page_get(w, uaddr, false))
+		rf_count(RF_STAT_FAULTS, 1);
+	rf_wake_dead(w->mm, uaddr, w->page, nr);
+}
+
 /* Apply the death rules to one futex word (docs/protocol.md). */
 static void rf_word_death(struct rf_walker *w, unsigned long uaddr,
 			  enum rf_word_kind kind, bool pi)
@@ -238,7 +300,7 @@ retry:
 		 */
 		if (owner == w->owner && (uval & RF_RELEASING))
 			rf_count(RF_STAT_CUT_RELEASES, 1);
-		rf_wake_dead(w->mm, uaddr, w->page, INT_MAX);
+		rf_wake_word(w, uaddr, INT_MAX);
 		return;
 	}
 	if (kind == RF_PENDING_LOCK && owner != w->owner) {
@@ -249,7 +311,7 @@ retry:
 		 * since a slept thread takes the lock with WAITERS set.
 		 */
 		if (!pi && (!owner || (w->intent && !(uval & FUTEX_WAITERS))))
-			rf_wake_dead(w->mm, uaddr, w->page, 1);
+			rf_wake_word(w, uaddr, 1);
 		return;
 	}
 	if (owner != w->owner)
@@ -276,7 +338,7 @@ retry:
 		/* Whoever is woken may read the counters. */
 		rf_count(RF_STAT_RECOVERED, w->recovered);
 		w->recovered = 0;
-		rf_wake_dead(w->mm, uaddr, w->page, 1);
+		rf_wake_word(w, uaddr, 1);
 	}
 }
 
@@ -367,6 +429,7 @@ void rf_walk_thread(struct rf_thread *t, bool nofault)
 		.mm = t->mm,
 		.gup_flags = nofault ? FOLL_NOFAULT : 0,
 		.upgrade = nofault && (current->flags & PF_EXITING),
+		.direct = current->mm == t->mm,
 	};
 	unsigned int i;
 
