@@ -5,6 +5,7 @@
  * interface, and children that die where they are told.
  */
 #include "compare.h"
+#include "sysfs.h"
 
 const char sysfs_param[] = "/sys/module/robustfutex/parameters/";
 const char sysfs_stat[] = "/sys/kernel/robustfutex/";
@@ -56,34 +57,21 @@ const char *code_name(int r)
 
 long read_long(const char *dir, const char *name)
 {
-	char path[128], buf[32];
-	long v = -1;
-	int fd, n;
+	char path[128];
 
 	snprintf(path, sizeof(path), "%s%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n > 0) {
-		buf[n] = 0;
-		v = strtol(buf, NULL, 10);
-	}
-	close(fd);
-	return v;
+	return sysfs_read_long(path);
 }
 
 void set_param(const char *name, long v)
 {
-	char path[128], buf[32];
-	int fd, n;
+	char path[128];
+	int ret;
 
 	snprintf(path, sizeof(path), "%s%s", sysfs_param, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	n = snprintf(buf, sizeof(buf), "%ld", v);
-	if (fd < 0 || write(fd, buf, n) != n)
-		die(path, errno);
-	close(fd);
+	ret = sysfs_write_long(path, v);
+	if (ret)
+		die(path, -ret);
 }
 
 void *map_shared(size_t len, bool low)

@@ -18,6 +18,7 @@
 #include "../kselftest/rf_test.h"
 
 #include "rfbench.h"
+#include "sysfs.h"
 
 /* ---- exitrate: processes that never register ---- */
 
@@ -77,49 +78,19 @@ void bench_exitrate(void)
 static const char list_limit_path[] =
 	"/sys/module/robustfutex/parameters/list_limit";
 
-static long read_long(const char *path)
-{
-	char buf[32];
-	long v = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n > 0) {
-		buf[n] = 0;
-		v = strtol(buf, NULL, 10);
-	}
-	close(fd);
-	return v;
-}
-
-static int write_long(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY | O_CLOEXEC), n, ok;
-
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%ld", v);
-	ok = write(fd, buf, n) == n;
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 void bench_exitcost(void)
 {
 	static const long rf_n[] = { 1, 10, 100, 1000, 10000, 100000 };
 	static const long glibc_n[] = { 1, 10, 100, 1000, 2048 };
 	long max_n = opt.iters ? opt.iters : 100000;
 	int reps = opt.runs;
-	long old_limit = read_long(list_limit_path);
+	long old_limit = sysfs_read_long(list_limit_path);
 	double ms[MAX_RUNS];
 	int i;
 
 	if (old_limit < 0)
 		die("exitcost: module parameter list_limit", ENOENT);
-	if (write_long(list_limit_path, max_n > old_limit ? max_n : old_limit))
+	if (sysfs_write_long(list_limit_path, max_n > old_limit ? max_n : old_limit))
 		die("exitcost: raise list_limit", EPERM);
 	for (i = 0; i < 2; i++) {
 		enum impl impl = i ? IMPL_GLIBC_ROBUST : IMPL_RF;
@@ -169,13 +140,13 @@ void bench_exitcost(void)
 			json_int("recovered", recovered);
 			json_str("clock", opt.clock);
 			if (impl == IMPL_RF)
-				json_int("list_limit", read_long(list_limit_path));
+				json_int("list_limit", sysfs_read_long(list_limit_path));
 			json_runs("ms", ms, reps);
 			json_end();
 			munmap(base, n * mutex_size(impl));
 		}
 	}
-	write_long(list_limit_path, old_limit);
+	sysfs_write_long(list_limit_path, old_limit);
 }
 
 /* ---- forkreg: fork+exit+waitpid of a registering process ---- */
