@@ -11,22 +11,31 @@
 # Needs man-db and groff-base (tests/deps.sh, or Debian's base system).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-n=0 failed=0
-ok()  { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+# KTAP through the kernel's ktap_helpers.sh (tests/harness.sh).
+h=$(mktemp -d)
+"$top/tests/harness.sh" "$h" >/dev/null ||
+	{ echo "not ok 1 man-check: tests/harness.sh failed"; exit 1; }
+. "$h/ktap_helpers.sh"
+rm -rf "$h"
+# The helpers echo a description unquoted: no file name globbing of it.
+ok()  { set -f; ktap_test_pass "$*"; set +f; }
+nok() { set -f; ktap_test_fail "$*"; set +f; }
+skip() { set -f; ktap_test_skip "$*"; set +f; }
+finish() {
+	ktap_set_plan $((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
+	ktap_finished
+}
+ktap_print_header
 
 if [ $# -gt 0 ]; then
 	pages=("$@")
 else
 	pages=("$top"/man/*.[1-9])
 fi
-echo "TAP version 13"
 if ! command -v man >/dev/null || ! command -v lexgrog >/dev/null; then
-	echo "1..1"
-	echo "not ok 1 - man: man-db is not installed"
-	exit 1
+	nok "man: man-db is not installed (tests/deps.sh man)"
+	finish
 fi
-echo "1..$((${#pages[@]} + 1))"
 
 # A man tree as installed (man3/, man4/...): .so requests name their
 # target as man3/page.3, relative to the tree's top.
@@ -74,4 +83,4 @@ if [ -z "$missing" ]; then
 else
 	nok "man: no page for:$missing"
 fi
-[ $failed = 0 ]
+finish

@@ -16,15 +16,24 @@
 #   tests/host/spdx-check.sh
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-n=0 failed=0
-ok()  { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-
-echo "TAP version 13"
-echo "1..3"
+# KTAP through the kernel's ktap_helpers.sh (tests/harness.sh).
+h=$(mktemp -d)
+"$top/tests/harness.sh" "$h" >/dev/null ||
+	{ echo "not ok 1 spdx-check: tests/harness.sh failed"; exit 1; }
+. "$h/ktap_helpers.sh"
+rm -rf "$h"
+# The helpers echo a description unquoted: no file name globbing of it.
+ok()  { set -f; ktap_test_pass "$*"; set +f; }
+nok() { set -f; ktap_test_fail "$*"; set +f; }
+skip() { set -f; ktap_test_skip "$*"; set +f; }
+finish() {
+	ktap_set_plan $((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
+	ktap_finished
+}
+ktap_print_header
 if ! files=$(git -C "$top" ls-files 2>/dev/null) || [ -z "$files" ]; then
-	for i in 1 2 3; do ok "spdx: # SKIP not a git work tree"; done
-	exit 0
+	skip "spdx: not a git work tree"
+	finish
 fi
 
 exempt() {
@@ -107,4 +116,4 @@ else
 	nok "spdx: ${#unknown[@]} identifier(s) with no text in LICENSES/"
 	printf '# %s\n' "${unknown[@]}"
 fi
-[ $failed = 0 ]
+finish
