@@ -21,6 +21,7 @@ groups=(
 	"lib32|the 32-bit library and tests|gcc-multilib"
 	"tools|rfctl (libkmod)|pkg-config libkmod-dev"
 	"vm|the test VMs (tests/vm/vm-run, kernel.sh, the trixie chroot)|qemu-system-x86 busybox-static cpio kmod zstd xz-utils rsync debootstrap"
+	"arm64|the arm64 VMs (tests/vm/cross.sh, vm-run --arch arm64)|qemu-system-arm"
 	"dkms|the DKMS build (tests/vm/dkms-build.sh)|dkms"
 	"debug-kernel|the debug kernel (tests/vm/build-debug-kernel.sh)|linux-source-6.12 make gcc libc6-dev bc flex bison libelf-dev libssl-dev cpio xz-utils dwarves"
 	"model|the protocol model (model/, spin)|spin"
