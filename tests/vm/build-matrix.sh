@@ -13,12 +13,23 @@
 # at the newest release Debian has of it.  Results are kept under
 # $RF_CACHE/matrix/KREL-HASH, HASH naming the module's sources: a run with
 # nothing new to build takes seconds.  rm -r that directory to rebuild.
+#
+# build-matrix.sh --arch arm64 [6.1 6.12]: the same for Debian 12's arm64
+# kernels (default both), cross-built with cross.sh's aarch64 compiler.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
 default="6.1 6.1-rt 6.12 6.12-rt 6.16 6.16-rt 6.18 6.18-rt 6.19 6.19-rt 7.0 7.0-rt 7.1 7.1-rt 7.2 7.2-rt 7.3 7.3-rt"
+arch=() xmake=()
+if [ "${1:-}" = --arch ]; then
+	arch=(--arch "$2"); shift 2
+	default="6.1 6.12"
+	eval "$("$here/cross.sh" aarch64)"
+	PATH=$CROSS_PATH:$PATH
+	xmake=(ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE")
+fi
 if [ $# -gt 0 ]; then
 	kernels=("$@")
 else
@@ -43,7 +54,7 @@ build() {	# RESULT-DIR: compile there, write RESULT-DIR/result
 		"$here/trixie-chroot.sh" run --bind "$res.tmp/src" /mnt/rf \
 			make -j2 -C "$KDIR" M=/mnt/rf modules >"$res.tmp/build.log" 2>&1 || rc=$?
 	else
-		make -j2 -C "$KDIR" M="$res.tmp/src" modules >"$res.tmp/build.log" 2>&1 || rc=$?
+		make -j2 -C "$KDIR" M="$res.tmp/src" ${xmake[@]+"${xmake[@]}"} modules >"$res.tmp/build.log" 2>&1 || rc=$?
 	fi
 	if [ "$rc" -ne 0 ]; then
 		echo "fail $(first_lines "$res.tmp/build.log")" >"$res.tmp/result"
@@ -68,7 +79,7 @@ for k in "${kernels[@]}"; do
 	n=$((n + 1))
 	KCHROOT= KREL= KDIR=
 	t0=$SECONDS
-	if ! env=$("$here/kernel.sh" --headers "$k" 2>"$tmp/err"); then
+	if ! env=$("$here/kernel.sh" ${arch[@]+"${arch[@]}"} --headers "$k" 2>"$tmp/err"); then
 		echo "not ok $n - build: $k (kernel.sh: $(grep -v '^kernel.sh: .* is ' "$tmp/err" | head -n 3 | tr '\n' ' '))"
 		fail=$((fail + 1))
 		continue

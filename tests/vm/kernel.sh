@@ -4,6 +4,10 @@
 # as shell assignments, KREL (release), KDIR (tree to build modules
 # against), KIMAGE (bzImage) and KBUILTIN (dir holding modules.builtin*).
 # With --headers only KREL and KDIR (and KCHROOT): no image is fetched.
+# With --arch arm64 (before NAME) Debian 12's arm64 6.1 or 6.12 instead,
+# from the arm64 lists of foreign-apt.sh: the headers' scripts come from
+# the amd64 linux-kbuild package (Multi-Arch: foreign), so modules are
+# cross-built on this host (cross.sh); KIMAGE is the arm64 vmlinuz.
 #
 # NAME is one of
 #   6.1, 6.1-rt, 6.12, 6.12-rt   Debian 12's kernels (6.12: bookworm's
@@ -25,8 +29,19 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
 pool=http://deb.debian.org/debian/pool/main/l/linux
-headers_only=
-[ "${1:-}" = --headers ] && { headers_only=1; shift; }
+headers_only= arch=
+while :; do
+	case "${1:-}" in
+	--headers) headers_only=1; shift ;;
+	--arch) arch=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+case "$arch" in
+''|amd64|x86_64) arch= ;;
+arm64|aarch64) arch=arm64 ;;
+*) echo "kernel.sh: unknown arch '$arch' (amd64, arm64)" >&2; exit 2 ;;
+esac
 name=${1:?usage: kernel.sh [--headers] 6.1|6.1-rt|6.12|6.12-rt|newest|newest-rt|SERIES[-rt]|debug}
 mkdir -p "$cache"
 
@@ -212,6 +227,83 @@ bookworm_kernel() {	# HEADERS-METAPACKAGE
 	fi
 	exec 7>&-
 }
+
+# ---- Debian 12, arm64 --------------------------------------------------------
+fapt() { "$here/foreign-apt.sh" "$@"; }
+# Unpack a package of the foreign lists into $2 (PKG:arm64, or PKG for
+# amd64 and arch-all ones).
+funpack() {
+	(cd "$2" && fapt apt-get download -q "$1" >/dev/null &&
+	 dpkg -x "${1%%:*}"_*.deb root && rm -f ./"${1%%:*}"_*.deb)
+}
+arm64_kernel() {	# HEADERS-METAPACKAGE
+	krel=$(fapt apt-cache depends "$1:arm64" 2>/dev/null |
+		sed -n 's/.*Depends: linux-headers-\([^ ,:]*\).*/\1/p' | head -n 1)
+	[ -n "$krel" ] || { echo "kernel.sh: the arm64 lists know no $1" >&2; exit 1; }
+	kpkgver=$(fapt apt-cache show --no-all-versions "linux-headers-$krel:arm64" 2>/dev/null |
+		sed -n 's/^Version: //p' | head -n 1)
+	exec 7>"$cache/.kernel-$krel.lock"
+	flock 7
+	local hdr=$cache/headers-$krel p
+	if [ ! -e "$hdr/.done" ]; then
+		rm -rf "$hdr" && mkdir -p "$hdr"
+		funpack "linux-headers-$krel:arm64" "$hdr"
+		# -common is arch all; linux-kbuild's host tools are amd64.
+		for p in $(fapt apt-cache depends "linux-headers-$krel:arm64" |
+			   sed -n 's/.*Depends: <\{0,1\}\(linux-\(headers\|kbuild\)-[^ :>]*\).*/\1/p' | sort -u); do
+			funpack "$p" "$hdr"
+		done
+		sed -i "s|^include /usr/src/|include $hdr/root/usr/src/|" \
+			"$hdr/root/usr/src/linux-headers-$krel/Makefile"
+		touch "$hdr/.done"
+	fi
+	kdir=$hdr/root/usr/src/linux-headers-$krel
+	if [ -z "$headers_only" ]; then
+		local dir=$cache/image-$krel
+		if [ ! -e "$dir/.done" ]; then
+			rm -rf "$dir" && mkdir -p "$dir"
+			funpack "linux-image-$krel:arm64" "$dir"
+			touch "$dir/.done"
+		fi
+		kimage=$(find_image "$dir/root" "$krel")
+		kbuiltin=$(find_builtin "$dir/root" "$krel")
+	fi
+	exec 7>&-
+}
+
+if [ -n "$arch" ]; then
+	case "$name" in
+	6.1|6.12) ;;
+	*) echo "kernel.sh: no $arch kernel '$name' (6.1, 6.12)" >&2; exit 2 ;;
+	esac
+	lists="$arch $("$here/foreign-apt.sh" stamp)"
+	memo=$cache/kernel-memo/$name-$arch${headers_only:+-headers}
+	if [ "$(head -n 1 "$memo" 2>/dev/null)" = "# $lists" ]; then
+		(
+			eval "$(tail -n +2 "$memo")"
+			[ -e "$KDIR/Makefile" ] && { [ -z "${KIMAGE:-}" ] || [ -e "$KIMAGE" ]; }
+		) 2>/dev/null && { tail -n +2 "$memo"; exit 0; }
+	fi
+	krel= kdir= kimage= kbuiltin= kpkgver=
+	case "$name" in
+	6.1)	arm64_kernel linux-headers-arm64 ;;
+	6.12)	arm64_kernel linux-headers-6.12-arm64 ;;
+	esac
+	out=$(
+		echo "KREL=$krel"
+		echo "KPKGVER=$kpkgver"
+		echo "KDIR=$kdir"
+		echo "KARCH=$arch"
+		if [ -z "$headers_only" ]; then
+			echo "KIMAGE=$kimage"
+			echo "KBUILTIN=$kbuiltin"
+		fi
+	)
+	mkdir -p "$cache/kernel-memo"
+	printf '# %s\n%s\n' "$lists" "$out" >"$memo.$$" && mv "$memo.$$" "$memo"
+	echo "$out"
+	exit 0
+fi
 
 # What a name resolved to is kept while the package lists it was read from
 # are unchanged (and the files it names exist): asking apt costs seconds
