@@ -46,9 +46,30 @@ static inline void *tl_field(const struct tlist *l, int i)
 /* Shared anonymous memory (the parent sees the dead child's words). */
 static inline void *tl_map(size_t len, int low)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS | (low ? MAP_32BIT : 0),
-		       -1, 0);
+	void *p;
+
+#if UINTPTR_MAX > 0xffffffffu && MAP_32BIT == 0
+	/*
+	 * A 64-bit process without MAP_32BIT (arm64 and the rest): ask for
+	 * a place below 4 GiB by address, moving on while one is taken.
+	 */
+	if (low) {
+		uintptr_t a;
+
+		for (a = 0x40000000u; a + len <= 0x100000000ull; a += 0x1000000u) {
+			p = mmap((void *)a, len, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+				 -1, 0);
+			if (p == (void *)a)
+				return p;
+			if (p != MAP_FAILED)	/* a kernel that took it as a hint */
+				munmap(p, len);
+		}
+		return NULL;
+	}
+#endif
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS | (low ? MAP_32BIT : 0), -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
