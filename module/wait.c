@@ -453,6 +453,10 @@ static int rf_recover_locked(u32 __user *uaddr, u32 val, u32 flags)
 		return 0;
 	}
 	ret = rf_cmpxchg_user_atomic(uaddr, val, nval, &cur);
+	/*
+	 * -EAGAIN (arm64: the exclusive store kept failing) goes up as if
+	 * the word had changed: the caller returns it, never retries here.
+	 */
 	if (ret)
 		return ret;
 	return cur == val ? res : -EAGAIN;
