@@ -53,19 +53,21 @@ fi
 # the triplet or the -cross libraries) is unpacked; anything else is a host
 # library the tools run on.
 ours() { [[ $1 == *-"$triplet" || $1 == *-"$triplet"-base || $1 == *-"$darch"-cross || $1 == gcc-*-cross-base ]]; }
-todo=("gcc-$ver-$triplet" "libc6-dev-$darch-cross")
+# Breadth first, one apt-cache call a level.
+level=("gcc-$ver-$triplet" "libc6-dev-$darch-cross")
 seen=" " host=()
-while [ ${#todo[@]} -gt 0 ]; do
-	p=${todo[0]}; todo=("${todo[@]:1}")
-	case "$seen" in *" $p "*) continue ;; esac
-	seen="$seen$p "
-	if ! ours "$p"; then
-		host+=("$p")
-		continue
-	fi
-	for q in $(tapt apt-cache depends --no-recommends --no-suggests "$p" 2>/dev/null |
-		   sed -n 's/^  *\(Pre\)\{0,1\}Depends: \([^ <>]*\).*/\2/p' | sed 's/:.*//'); do
-		todo+=("$q")
+while [ ${#level[@]} -gt 0 ]; do
+	ask=()
+	for p in "${level[@]}"; do
+		case "$seen" in *" $p "*) continue ;; esac
+		seen="$seen$p "
+		if ours "$p"; then ask+=("$p"); else host+=("$p"); fi
+	done
+	level=()
+	[ ${#ask[@]} -gt 0 ] || break
+	for q in $(tapt apt-cache depends --no-recommends --no-suggests "${ask[@]}" 2>/dev/null |
+		   sed -n 's/^  *\(Pre\)\{0,1\}Depends: \([^ <>]*\).*/\2/p' | sed 's/:.*//' | sort -u); do
+		level+=("$q")
 	done
 done
 
