@@ -5,7 +5,8 @@
 # into OUT/tests, armhf (the 32-bit programs an arm64 kernel runs at
 # AArch32 EL0) into OUT/tests32, both linked static so the guest needs no
 # C library; the libraries in OUT/lib and OUT/lib32, ktap_helpers.sh in
-# OUT/include.  OUT defaults to build-arm64/ beside build/ (whose x86
+# OUT/include; the examples that need no preload in OUT/examples and
+# OUT/examples32.  OUT defaults to build-arm64/ beside build/ (whose x86
 # layout vm-run packs, left alone).  The flags are the Makefile's; a
 # compiler warning fails the build.  t_dlopen is left out: it dlopens the
 # shared library, which a static program cannot.
@@ -25,8 +26,8 @@ cflags=(-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
 	-D_GNU_SOURCE -I"$top/include" -I"$top/lib" -I"$top/build/include" -pthread -Werror)
 tflags=(-Wno-pointer-to-int-cast -Wno-format-overflow -Wno-misleading-indentation)
 
-build_for() {	# TARGET SUFFIX
-	local target=$1 sfx=$2 env cc ar obj lib t n objs=()
+build_for() {	# TARGET SUFFIX EXAMPLES
+	local target=$1 sfx=$2 examples=$3 env cc ar obj lib t n objs=()
 	env=$("$here/cross.sh" "$target")
 	eval "$env"
 	cc=$CROSS_CC
@@ -45,15 +46,21 @@ build_for() {	# TARGET SUFFIX
 		[ "$n" = t_dlopen ] && continue
 		echo "$cc ${cflags[*]} ${tflags[*]} -static -o $out/tests$sfx/$n $t $lib/librobustfutex.a"
 	done | xargs -P "$jobs" -I{} sh -c '{}'
+	# The examples that need no preload (examples/README.md).
+	mkdir -p "$out/examples$sfx"
+	for n in $examples; do
+		"$cc" -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$top/include" -pthread \
+			-static -o "$out/examples$sfx/$n" "$top/examples/$n.c" "$lib/librobustfutex.a"
+	done
 }
 
 # Named by its sources: nothing changed, nothing rebuilt.
 hash=$(cd "$top" && cat "$0" lib/*.c lib/*.h include/robustfutex.h include/robustfutex/* \
-	tests/kselftest/* build/include/kselftest*.h | sha1sum | cut -c1-12)
+	tests/kselftest/* examples/*.c build/include/kselftest*.h | sha1sum | cut -c1-12)
 if [ "$(cat "$out/.built" 2>/dev/null)" != "$hash" ]; then
 	rm -f "$out/.built"
-	build_for aarch64 ""
-	build_for armhf 32
+	build_for aarch64 "" "emulator-guest-list shared-mutex"
+	build_for armhf 32 "emulator-guest-list"
 	echo "$hash" >"$out/.built"
 fi
 echo "$out"
