@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# dkms-build.sh [-o DIR] KERNEL...: add this tree to DKMS and build the
-# module for each test kernel (names as kernel.sh takes them), against
-# headers unpacked in the cache; prints "KREL PATH-TO-KO" per kernel.
-# Nothing is installed into /lib/modules: the VM runner loads the built
-# file.  With -o (one kernel), the module is also copied into DIR.
+# dkms-build.sh [--arch arm64] [-o DIR] KERNEL...: add this tree to DKMS
+# and build the module for each test kernel (names as kernel.sh takes
+# them), against headers unpacked in the cache; prints "KREL PATH-TO-KO"
+# per kernel.  Nothing is installed into /lib/modules: the VM runner loads
+# the built file.  With -o (one kernel), the module is also copied into DIR.
+#
+# --arch arm64: Debian 12's arm64 kernels, built by the host's DKMS with
+# "-a aarch64" and cross.sh's compiler, in a private DKMS tree and source
+# tree under the cache (an arm64 user's DKMS runs the same make natively).
 #
 # Debian 12's kernels are built by the host's DKMS.  A trixie kernel's
 # (kernel.sh gives KCHROOT) by the DKMS of the Debian 13 chroot, where its
@@ -15,16 +19,32 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${RF_CACHE:-/var/cache/robustfutex}
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
-out=
+out= karch=()
+if [ "${1:-}" = --arch ]; then
+	[ "$2" = arm64 ] || { echo "dkms-build: --arch arm64 only" >&2; exit 2; }
+	karch=(--arch arm64); shift 2
+fi
 [ "${1:-}" = -o ] && { out=$2; shift 2; }
 files=("$top/Kbuild" "$top/Makefile" "$top/dkms.conf" "$top/module" "$top/include")
 log=$(mktemp "${TMPDIR:-/tmp}/rf-dkms.XXXXXX")
 trap 'rm -f "$log"' EXIT
 
+# Cross: kbuild takes ARCH and CROSS_COMPILE from the environment DKMS
+# passes to its MAKE line; the trees are ours alone.
+dkms=(dkms) src=/usr/src xarch=()
+if [ ${#karch[@]} -gt 0 ]; then
+	eval "$("$here/cross.sh" aarch64)"
+	export PATH=$CROSS_PATH:$PATH ARCH=arm64 CROSS_COMPILE
+	src=$cache/dkms-arm64/src
+	mkdir -p "$src" "$cache/dkms-arm64/tree"
+	dkms=(dkms --sourcetree "$src" --dkmstree "$cache/dkms-arm64/tree")
+	xarch=(-a aarch64)	# not with "remove --all", which refuses it
+fi
+
 host_added=
 for k in "$@"; do
 	KCHROOT=
-	eval "$("$here/kernel.sh" --headers "$k" | grep -E '^(KREL|KDIR|KCHROOT)=')"
+	eval "$("$here/kernel.sh" "${karch[@]}" --headers "$k" | grep -E '^(KREL|KDIR|KCHROOT)=')"
 	krel=$KREL
 	if [ -n "$KCHROOT" ]; then
 		exec 8>"$cache/.trixie-dkms.lock"
@@ -40,19 +60,20 @@ for k in "$@"; do
 			exit 1
 		fi
 	else
-		src=/usr/src/robustfutex-$ver
 		if [ -z "$host_added" ]; then
-			mkdir -p "$src"
-			rsync -a --delete "${files[@]}" "$src/"
-			dkms remove "robustfutex/$ver" --all >/dev/null 2>&1 || true
-			dkms add "robustfutex/$ver" >/dev/null
+			mkdir -p "$src/robustfutex-$ver"
+			rsync -a --delete "${files[@]}" "$src/robustfutex-$ver/"
+			"${dkms[@]}" remove "robustfutex/$ver" --all >/dev/null 2>&1 || true
+			"${dkms[@]}" add "robustfutex/$ver" >/dev/null
 			host_added=1
 		fi
-		mtree=/var/lib/dkms/robustfutex/$ver/$krel
-		if ! dkms build "robustfutex/$ver" -k "$krel" --kernelsourcedir "$KDIR" \
-			--force >"$log" 2>&1; then
+		dtree=/var/lib/dkms
+		[ ${#karch[@]} -eq 0 ] || dtree=$cache/dkms-arm64/tree
+		mtree=$dtree/robustfutex/$ver/$krel
+		if ! "${dkms[@]}" ${xarch[@]+"${xarch[@]}"} build "robustfutex/$ver" -k "$krel" \
+			--kernelsourcedir "$KDIR" --force >"$log" 2>&1; then
 			cat "$log" >&2
-			find /var/lib/dkms/robustfutex -name make.log -exec cat {} + >&2
+			find "$dtree/robustfutex" -name make.log -exec cat {} + >&2
 			exit 1
 		fi
 	fi
