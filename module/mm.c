@@ -70,6 +70,15 @@ static bool rf_mm_invalidate(struct mmu_interval_notifier *mni,
 	old = atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_RELEASE);
 	if (old == RF_WALK_HANDED)	/* only we move it on from there */
 		atomic_set(&t->walk, RF_WALK_RELEASE);
+	/*
+	 * No user is left, so no thread runs user code in this address
+	 * space again: the owner ID is dead now.  Wake those asleep on it
+	 * before the walk's remote lookups, not after the rest of do_exit()
+	 * (the task_work, which does it again, harmlessly, comes later);
+	 * each then recovers its word itself.  HANDED: done already.
+	 */
+	if (old == RF_WALK_IDLE)
+		rf_wake_owner_waiters(t);
 	if (old == RF_WALK_IDLE || old == RF_WALK_HANDED)
 		rf_walk_thread(t, true);
 	/* Removing our own notifier would wait for this very release. */
