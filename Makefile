@@ -16,6 +16,8 @@
 #   make dkms-uninstall  remove it from DKMS and /usr/src
 #   make qemu            QEMU linux-user, stock and patched, and its guest
 #                        programs in build/qemu/ (tests/qemu-user/README.md)
+#   make qemu-arm64      the same QEMU for an arm64 host (static, cross-built)
+#                        and the guests in build-arm64/qemu/ (vm-run --arch arm64)
 #   make glibc-tests     glibc's own robust-mutex tests, built in build/glibc
 #   make check           the test suite in QEMU on 6.1, 6.12, the newest Debian
 #                        kernel, 6.1-rt and a debug RT kernel (tests/run-all)
@@ -67,7 +69,7 @@ PRELOAD_SRCS := $(wildcard preload/preload_*.c)
 PRELOAD_LDFLAGS := -shared -pthread -Wl,-z,nodelete -Wl,--version-script=preload/preload.map \
 	-Wl,-soname,librobustfutex-pthread.so
 
-.PHONY: all module lib lib32 tools preload tests examples qemu glibc-tests check vm demo \
+.PHONY: all module lib lib32 tools preload tests examples qemu qemu-arm64 glibc-tests check vm demo \
 	install install-module install-userspace uninstall uninstall-module \
 	uninstall-userspace dkms-source dkms-install dkms-uninstall clean
 all: module lib
@@ -209,6 +211,19 @@ $(B)/qemu/emulock.so: tests/qemu-user/emulock.c tests/qemu-user/emushm.h $(B)/li
 $(B)/qemu/emucheck: tests/qemu-user/emucheck.c tests/qemu-user/emushm.h $(B)/lib/librobustfutex.a
 	$(CC) $(CFLAGS) $(RF_CFLAGS) -o $@ $< $(B)/lib/librobustfutex.a
 $(B)/qemu/qemu-test.sh: tests/qemu-user/qemu-test.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
+# The same QEMU for an arm64 host (FEX-Emu's case: tests/vm/build-qemu.sh
+# --arch arm64, static aarch64), with the same i386 guests, for vm-run
+# --arch arm64; not the emulator-side lock: nothing is preloaded into a
+# static QEMU.
+QA := build-arm64/qemu
+qemu-arm64: $(addprefix $(QA)/,$(QEMU_GUESTS) qemu-test.sh)
+	@d=$$(tests/vm/build-qemu.sh --arch arm64) && cp $$d/qemu-i386 $$d/qemu-i386-rf $(QA)/
+$(QA)/%: tests/qemu-user/%.c tests/qemu-user/shm.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -static $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -pthread -o $@ $<
+$(QA)/qemu-test.sh: tests/qemu-user/qemu-test.sh
 	@mkdir -p $(dir $@)
 	cp $< $@
 # glibc 2.36's own mutex/condvar/robust tests, from Debian's glibc-source,
