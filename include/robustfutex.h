@@ -34,7 +34,8 @@
  *
  * Every function that needs the module opens /dev/robustfutex on first use
  * (once per process, close-on-exec).  If that fails it returns ENODEV
- * (-ENODEV in the raw API, errno ENODEV for the *_robust_list2 calls).
+ * (-ENODEV in the raw API), except the *_robust_list2 calls: errno ENOSYS,
+ * as a kernel without those system calls would give.
  *
  * Diagnostics: the library writes nothing anywhere unless asked.  With
  * RF_DEBUG set in the environment to anything but "" or "0", a failure to
@@ -153,24 +154,36 @@ int rf_list_set_base(int index, void *head, int width, int protocol,
 int rf_list_get_base(pid_t tid, int index, uint64_t *base);
 
 /*
- * The interface proposed for Linux as set_robust_list2()/get_robust_list2()
- * (not merged), as library calls, so that code written against it runs
- * on this module with only the names changed.  Convention: -1 and errno,
- * like system calls.
+ * set_robust_list2()/get_robust_list2() as the Linux proposal's version 6
+ * has them (not merged), as library calls: a program written against v6
+ * runs on the module with the names changed (set_robust_list2 ->
+ * rf_set_robust_list2, get_robust_list2 -> rf_get_robust_list2,
+ * FUTEX_ROBUST_LIST_CMD_* -> RF_ROBUST_LIST_CMD_*, same values).
+ * Convention: -1 and errno, like system calls.  Without the module both
+ * fail with ENOSYS, as on a kernel without the calls.  The differences
+ * from v6 are in rf_set_robust_list2(3).
  *
- * rf_set_robust_list2(): @index -1 takes a new slot, >= 0 replaces that
- * slot; @flags is RF_ROBUST_LIST_32 or RF_ROBUST_LIST_64, the list's
- * pointer width (mainline's list rules).  Returns the slot index.
- * errno: EINVAL (bad index, flags or head), ENOSPC (no free slot),
- * EOPNOTSUPP (a 64-bit list from a 32-bit process), ENOMEM, ENODEV.
+ * rf_set_robust_list2(): @cmd SET_64 or SET_32 puts the mainline-layout
+ * list @head of that pointer width in slot @index (0 .. limit - 1),
+ * replacing what is there; a NULL @head empties the slot.  Returns 0.
+ * LIST_LIMIT returns the limit (the module's max_lists); @head ignored.
+ * @flags must be 0.  errno: EINVAL (bad index, command, flags or head),
+ * EOPNOTSUPP (SET_64 in a 32-bit process), EBUSY (the slot holds this
+ * library's own rf_mutex_* list of the thread), ENOSPC (too many
+ * registered threads), EAGAIN, ENOMEM, ENOSYS.
  *
- * rf_get_robust_list2(): stores slot @index of thread @pid (0: the
- * caller) in *@head_ptr; @flags must be 0.  Returns 0.  errno: EINVAL,
- * ENOENT (slot unused), ESRCH, EPERM (as rf_list_get()), ENODEV.
+ * rf_get_robust_list2(): stores the head in slot @index of thread @pid
+ * (0: the caller) in *@head_ptr, NULL for an empty slot; @flags must be
+ * 0.  Returns 0.  errno: EINVAL, ESRCH, EPERM (as rf_list_get()), ENOSYS.
  */
-#define RF_ROBUST_LIST_32	0x1
-#define RF_ROBUST_LIST_64	0x2
-long rf_set_robust_list2(void *head, int index, unsigned int flags);
+enum rf_robust_list2_cmd {
+	RF_ROBUST_LIST_CMD_SET_64 = 0,		/* FUTEX_ROBUST_LIST_CMD_SET_64 */
+	RF_ROBUST_LIST_CMD_SET_32 = 1,		/* FUTEX_ROBUST_LIST_CMD_SET_32 */
+	RF_ROBUST_LIST_CMD_LIST_LIMIT = 2,	/* ..._CMD_LIST_LIMIT */
+	RF_ROBUST_LIST_CMD_USER_MAX = 3,	/* ..._CMD_USER_MAX: none above */
+};
+long rf_set_robust_list2(void *head, unsigned int index, unsigned int cmd,
+			 unsigned int flags);
 long rf_get_robust_list2(int pid, void **head_ptr, unsigned int index,
 			 unsigned int flags);
 

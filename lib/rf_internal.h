@@ -24,6 +24,8 @@ RF_HIDDEN int rfi_wait(uint32_t *uaddr, uint32_t val, int flags,
 		       clockid_t clk, const struct timespec *abstime);
 RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags);
 RF_HIDDEN int rfi_get_owner(void);
+/* RF_IOC_GET_INFO into @info (zeroed first, size set). */
+RF_HIDDEN int rfi_info(struct rf_info *info);
 /* The device fd (opened on first use), or -errno. */
 RF_HIDDEN int rfi_fd(void);
 /* Make sure the cached descriptor still names the device (after fork). */
@@ -88,5 +90,7 @@ RF_HIDDEN int rfm_timed(struct rf_mutex_impl *m, clockid_t clk,
 RF_HIDDEN int rfm_unlock(struct rf_mutex_impl *m, bool glibc);
 RF_HIDDEN int rfm_consistent(struct rf_mutex_impl *m, bool glibc);
 RF_HIDDEN int rfm_destroy(struct rf_mutex_impl *m, bool glibc);
+/* The slot of the calling thread's rf_mutex list in this copy, or -1. */
+RF_HIDDEN int rfm_list_slot(void);
 
 #endif

@@ -348,6 +348,18 @@ static void rf_destructor(void *arg)
 	self->exiting = true;
 }
 
+/*
+ * The slot this copy registered the calling thread's list in, or -1: for
+ * rf_set_robust_list2(), which must not replace or clear it (v6's indices
+ * never reach the list glibc keeps; here they share the module's slots).
+ */
+RF_HIDDEN int rfm_list_slot(void)
+{
+	struct rf_tls *self = rf_tls();
+
+	return self->registered && !rf_forked() ? self->slot : -1;
+}
+
 RF_HIDDEN int rfm_lock(struct rf_mutex_impl *m, int mode, clockid_t clk,
 		       const struct timespec *abstime)
 {

@@ -230,6 +230,17 @@ RF_HIDDEN int rfi_wake(uint32_t *uaddr, int nr, int flags)
 	return rf_ioctl(RF_IOC_WAKE, &w);
 }
 
+RF_HIDDEN int rfi_info(struct rf_info *info)
+{
+	int ret;
+
+	/* Every field but size is an output and must go in as zero. */
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	ret = rf_ioctl(RF_IOC_GET_INFO, info);
+	return ret < 0 ? ret : 0;
+}
+
 RF_HIDDEN int rfi_get_owner(void)
 {
 	struct rf_owner o = { .size = sizeof(o) };
@@ -294,13 +305,7 @@ RF_EXPORT int rf_list_remove(int index)
 
 RF_EXPORT int rf_info(struct rf_info *info)
 {
-	int ret;
-
-	/* Every field but size is an output and must go in as zero. */
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	ret = rf_ioctl(RF_IOC_GET_INFO, info);
-	return ret < 0 ? ret : 0;
+	return rfi_info(info);
 }
 
 RF_EXPORT int rf_futex_wait(uint32_t *uaddr, uint32_t val, int flags,

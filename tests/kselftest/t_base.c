@@ -2,7 +2,8 @@
 /*
  * Lists of an emulated guest (the emulator use case): a per-list
  * base added to every pointer the walker reads, 32-bit pointer arithmetic
- * that wraps at 4 GiB, and the set_robust_list2-shaped library calls.
+ * that wraps at 4 GiB, and how the set_robust_list2-shaped library calls
+ * share the module's slots.
  *
  * The guest's memory is a 4 GiB reservation of shared memory (so the
  * parent sees what the walk of its dead child wrote), touched only where
@@ -308,97 +309,59 @@ TEST(bad_bases_refused)
 	munmap(G.base, G.len);
 }
 
-/* ---- set_robust_list2 / get_robust_list2, as library calls ---- */
+/* ---- set_robust_list2 / get_robust_list2 share the module's slots ---- */
 
-static int die_via_list2(void *arg)
-{
-	struct tlist l;
-	struct tlock *lk = (void *)((char *)arg + 64);
-
-	tl_init(&l, 32, arg);
-	lk->word = rf_gettid() | W;
-	tl_push(&l, lk);
-	return rf_set_robust_list2(arg, -1, RF_ROBUST_LIST_32) == 0 ? 0 : 2;
-}
-
-TEST(robust_list2_calls)
+/*
+ * Each v6 behaviour on its own: t_robust_list2.c.  Here: a v6 index is
+ * the module's slot, seen by both APIs, and the slot of the library's own
+ * rf_mutex_* list is not the v6 call's to replace or clear.
+ */
+TEST(robust_list2_slots)
 {
 	static char h[3][24] __attribute__((aligned(8)));
+	unsigned int cmd = NATIVE == 64 ? RF_ROBUST_LIST_CMD_SET_64 :
+					  RF_ROBUST_LIST_CMD_SET_32;
+	rf_mutex_t m = RF_MUTEX_INITIALIZER;
+	struct rf_list_desc d;
 	void *got = NULL;
-	void *low = tl_map(4096, 1);
-	struct tlock *lk = (void *)((char *)low + 64);
-	unsigned int wide = NATIVE == 64 ? RF_ROBUST_LIST_64 : RF_ROBUST_LIST_32;
+	int mine;
 
-	ASSERT_NE(NULL, low);
 	tl_init(&(struct tlist){ 0 }, NATIVE, h[0]);
 	tl_init(&(struct tlist){ 0 }, NATIVE, h[1]);
 	tl_init(&(struct tlist){ 0 }, NATIVE, h[2]);
-	EXPECT_EQ(0, rf_set_robust_list2(h[0], -1, wide));
-	EXPECT_EQ(1, rf_set_robust_list2(h[1], -1, wide));
-	EXPECT_EQ(0, rf_get_robust_list2(0, &got, 1, 0));
-	EXPECT_EQ((void *)h[1], got);
-	/* Replace slot 0. */
-	EXPECT_EQ(0, rf_set_robust_list2(h[2], 0, wide));
+	/* A slot the raw API took is v6's slot of that number. */
+	ASSERT_EQ(0, rf_list_register(h[0], NATIVE, RF_PROTO_INTENT));
 	EXPECT_EQ(0, rf_get_robust_list2(0, &got, 0, 0));
-	EXPECT_EQ((void *)h[2], got);
-
-	errno = 0;
-	EXPECT_EQ(-1, rf_set_robust_list2(h[0], -1, 0));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, rf_set_robust_list2(h[0], -1, 3));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, rf_set_robust_list2(h[0], -2, wide));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, rf_get_robust_list2(0, &got, 5, 0));
-	EXPECT_EQ(ENOENT, errno);
-	errno = 0;
-	EXPECT_EQ(-1, rf_get_robust_list2(0, &got, 0, 1));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, rf_set_robust_list2((char *)h[0] + 2, -1, wide));
-	EXPECT_EQ(EINVAL, errno);
-	if (NATIVE == 32) {
-		/* As the proposal: no 64-bit list in a 32-bit process. */
-		errno = 0;
-		EXPECT_EQ(-1, rf_set_robust_list2(h[0], -1, RF_ROBUST_LIST_64));
-		EXPECT_EQ(EOPNOTSUPP, errno);
-	} else if ((uintptr_t)h[0] >= GIB4) {
-		/* A 32-bit list's head must be a 32-bit pointer. */
-		errno = 0;
-		EXPECT_EQ(-1, rf_set_robust_list2(h[0], -1, RF_ROBUST_LIST_32));
-		EXPECT_EQ(EINVAL, errno);
-	}
-	EXPECT_EQ(0, rf_list_remove(0));
+	EXPECT_EQ((void *)h[0], got);
+	/* And one the v6 call set is the raw API's, mainline's rules. */
+	EXPECT_EQ(0, rf_set_robust_list2(h[1], 3, cmd, 0));
+	ASSERT_EQ(0, rf_list_get(0, 3, &d));
+	EXPECT_EQ((uintptr_t)h[1], d.head);
+	EXPECT_EQ(NATIVE, (int)d.width);
+	EXPECT_EQ(RF_PROTO_MAINLINE, (int)d.protocol);
+	/* rf_list_register() takes the first free slot: 1. */
+	EXPECT_EQ(1, rf_list_register(h[2], NATIVE, RF_PROTO_MAINLINE));
 	EXPECT_EQ(0, rf_list_remove(1));
 
-	/* And the list it registers is walked. */
-	ASSERT_EQ(0, tl_in_child(die_via_list2, low));
-	EXPECT_EQ(OD | W, lk->word);
-}
-
-TEST(no_64bit_list_in_32bit_process)
-{
-	static uint64_t head[3] __attribute__((aligned(8)));
-	struct rf_list a = {
-		.size = sizeof(a), .index = -1, .width = 64,
-		.protocol = RF_PROTO_MAINLINE, .head = (uintptr_t)head,
-	};
-	int fd = rf_open();
-	long r;
-
-	head[0] = (uintptr_t)head;
-	r = rf_ioc(fd, RF_IOC_SET_LIST, &a);
-	if (NATIVE == 64) {
-		EXPECT_EQ(0, r);
-		EXPECT_EQ(0, rf_list_remove(a.index));
-	} else {
-		EXPECT_EQ(-EOPNOTSUPP, r);
-		a.protocol = RF_PROTO_INTENT;
-		EXPECT_EQ(-EOPNOTSUPP, rf_ioc(fd, RF_IOC_SET_LIST, &a));
-	}
+	/* The first robust lock registers the library's list: slot 1. */
+	ASSERT_EQ(0, rf_mutex_lock(&m));
+	mine = 1;
+	EXPECT_EQ(0, rf_list_get(0, mine, &d));
+	errno = 0;
+	EXPECT_EQ(-1, rf_set_robust_list2(h[2], mine, cmd, 0));
+	EXPECT_EQ(EBUSY, errno);
+	errno = 0;
+	EXPECT_EQ(-1, rf_set_robust_list2(NULL, mine, cmd, 0));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, rf_list_get(0, mine, &d));
+	EXPECT_NE((uintptr_t)h[2], d.head);
+	/* The others are the caller's, to set and to clear. */
+	EXPECT_EQ(0, rf_set_robust_list2(h[2], 0, cmd, 0));
+	EXPECT_EQ(0, rf_set_robust_list2(NULL, 0, cmd, 0));
+	EXPECT_EQ(0, rf_set_robust_list2(NULL, 3, cmd, 0));
+	EXPECT_EQ(0, rf_mutex_unlock(&m));
+	EXPECT_EQ(-ENOENT, rf_list_get(0, 0, &d));
+	EXPECT_EQ(-ENOENT, rf_list_get(0, 3, &d));
 }
 
 TEST_HARNESS_MAIN
