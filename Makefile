@@ -22,7 +22,8 @@
 #   make check           the test suite in QEMU on 6.1, 6.12, the newest Debian
 #                        kernel, 6.1-rt and a debug RT kernel (tests/run-all)
 #   make demo            comparison and benchmark against mainline in QEMU
-#                        (KERNEL=6.1|6.12|newest|debug, QUICK=1: about 10 minutes)
+#                        (KERNEL=6.1|6.12|newest|debug, QUICK=1: about 10 minutes;
+#                        ARCH=arm64: Debian's arm64 6.1|6.12, report/6.12-arm64)
 #
 # Install locations: DESTDIR, PREFIX (/usr/local), LIBDIR, LIB32DIR,
 # INCLUDEDIR, SBINDIR, MANDIR, DOCDIR, PRELOADDIR and PRELOAD32DIR (the
@@ -245,7 +246,7 @@ vm:
 
 KERNEL ?= 6.12
 demo:
-	tests/bench/run --kernel $(KERNEL) $(if $(QUICK),--quick)
+	tests/bench/run --kernel $(KERNEL) $(if $(QUICK),--quick) $(if $(filter arm64 aarch64,$(ARCH)),--arch arm64)
 
 # ---- install -----------------------------------------------------------------
 # The module for KVER and the userspace that is built: the library and its

@@ -81,6 +81,20 @@ extern bool want[NR_IMPLS];
 bool runs(const char *scenario, enum impl impl, const char *variant);
 void not_applicable(const char *scenario, enum impl impl,
 		    const char *variant, const char *why);
+
+/*
+ * Why mainline's 32-bit list cases that need x86's int 0x80 entry do not
+ * run elsewhere (arm64: the emulator's case, FEX-Emu's host).
+ */
+#ifdef __x86_64__
+#define HAS_COMPAT_ROBUST_LIST	1
+#else
+#define HAS_COMPAT_ROBUST_LIST	0
+#endif
+#define NO_COMPAT_ROBUST_LIST \
+	"a 64-bit process has no way to register a 32-bit list here: " \
+	"arm64 has no compat set_robust_list for it (x86-64's int 0x80 only)"
+
 void mutex_init(void *m, enum impl impl);
 int mutex_lock(void *m, enum impl impl);
 int mutex_trylock(void *m, enum impl impl);

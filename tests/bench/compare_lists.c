@@ -190,6 +190,11 @@ static void lists(enum lists_case c)
 
 	if (!want[lists_cases[c].impl])
 		return;
+	if (!HAS_COMPAT_ROBUST_LIST && (c == L32_COMPAT || c == L2_COMPAT)) {
+		not_applicable(lists_cases[c].scenario, MAINLINE,
+			       lists_cases[c].how, NO_COMPAT_ROBUST_LIST);
+		return;
+	}
 	a.l = l = map_shared(sizeof(*l), true);
 	if ((uintptr_t)l >> 32)
 		die("MAP_32BIT", ENOMEM);

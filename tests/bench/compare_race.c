@@ -355,6 +355,10 @@ static void list32_race(enum impl impl, const char *variant, uint32_t extra)
 		not_applicable("list32_race", impl, variant, ml72_list32_why_not());
 		return;
 	}
+	if (impl == MAINLINE && !HAS_COMPAT_ROBUST_LIST) {
+		not_applicable("list32_race", impl, variant, NO_COMPAT_ROBUST_LIST);
+		return;
+	}
 	if (!runs("list32_race", impl, variant))
 		return;
 	r = map_shared(sizeof(*r), true);

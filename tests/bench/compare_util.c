@@ -74,12 +74,29 @@ void set_param(const char *name, long v)
 		die(path, -ret);
 }
 
+/*
+ * Shared anonymous memory; @low: below 4 GiB, for 32-bit lists.  x86 has
+ * MAP_32BIT; elsewhere (arm64) a hint below 4 GiB, MAP_FIXED_NOREPLACE,
+ * moved on until a free range takes it.
+ */
 void *map_shared(size_t len, bool low)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS | (low ? MAP_32BIT : 0),
-		       -1, 0);
+	int prot = PROT_READ | PROT_WRITE, flags = MAP_SHARED | MAP_ANONYMOUS;
+	void *p = MAP_FAILED;
 
+#ifdef MAP_32BIT
+	p = mmap(NULL, len, prot, flags | (low ? MAP_32BIT : 0), -1, 0);
+#else
+	for (uintptr_t at = 0x10000000; low && at + len <= 0x100000000ull;
+	     at += 0x100000) {
+		p = mmap((void *)at, len, prot, flags | MAP_FIXED_NOREPLACE,
+			 -1, 0);
+		if (p != MAP_FAILED || errno != EEXIST)
+			break;
+	}
+	if (!low)
+		p = mmap(NULL, len, prot, flags, -1, 0);
+#endif
 	if (p == MAP_FAILED)
 		die("mmap", errno);
 	memset(p, 0, len);

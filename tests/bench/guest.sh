@@ -9,8 +9,15 @@
 # The unloaded exit-rate measurement needs the module unloaded; it
 # alternates with loaded ones (loaded, unloaded, loaded, ...) so that drift
 # hits both alike, and the module is loaded again at the end.
+#
+# On arm64 (vm-run --arch arm64) every program is static (the initramfs
+# holds no arm64 C library): no preload, no rfctl (busybox's rmmod and
+# modprobe instead), p_unlock_race beside the bench programs.
 b=/rf/bench
 pre=/rf/lib/librobustfutex-pthread.so
+ptest=/rf/ptests/p_unlock_race
+[ -x $ptest ] || ptest=$b/p_unlock_race
+nopre="no preload in the arm64 guest: its programs are static (no arm64 glibc or ld.so in the initramfs)"
 quick= clock=wall mode=qemu-tcg
 rounds=8 runs=3
 for a in "$@"; do
@@ -29,13 +36,23 @@ step() {
 
 # The module's references are dropped after an RCU grace period: an
 # rmmod right after a registered process exits may find it busy.
-# The control tool (tools/rfctl/rfctl.c, libkmod) does the loading and unloading.
+# The control tool (tools/rfctl/rfctl.c, libkmod) does the loading and
+# unloading; busybox's rmmod and modprobe where it is not built (arm64).
+rfctl() {
+	if [ -x /rf/bin/rfctl ]; then
+		/rf/bin/rfctl "$@"
+	elif [ "$1" = unload ]; then
+		rmmod robustfutex
+	else
+		modprobe robustfutex
+	fi
+}
 unload() {
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		/rf/bin/rfctl unload >/dev/null 2>&1 && return 0
+		rfctl unload >/dev/null 2>&1 && return 0
 		sleep 0.5
 	done
-	/rf/bin/rfctl unload
+	rfctl unload
 }
 
 # vm-run boots QEMU with -accel tcg; say otherwise only if it is not so.
@@ -44,9 +61,20 @@ krel=$(uname -r)
 echo "kernel: $krel" >&2
 echo "mode: $mode" >&2
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+arch=$(uname -m)
+# arm64's cpuinfo names no model: what -cpu max gives, and whether it has
+# LSE atomics (Features: atomics), which the library's calls use if so.
+feat=$(sed -n 's/^Features[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+lse=
+if [ "$arch" = aarch64 ]; then
+	lse=false
+	case " $feat " in *" atomics "*) lse=true ;; esac
+	[ -n "$cpu" ] || cpu="$arch, $([ $lse = true ] || echo "no ")LSE atomics"
+fi
 echo "cpu: $cpu" >&2
-printf '{"env":"vm","kernel":"%s","mode":"%s","clock":"%s","cpus":%s,"cpu":"%s","mem_kb":%s,"pid_max":%s,"quick":%s,"module_version":"%s"}\n' \
-	"$krel" "$mode" "$clock" "$(nproc)" "$cpu" \
+printf '{"env":"vm","kernel":"%s","mode":"%s","clock":"%s","cpus":%s,"cpu":"%s","arch":"%s"%s,"mem_kb":%s,"pid_max":%s,"quick":%s,"module_version":"%s"}\n' \
+	"$krel" "$mode" "$clock" "$(nproc)" "$cpu" "$arch" \
+	"${lse:+,\"lse\":$lse,\"features\":\"$feat\"}" \
 	"$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo)" \
 	"$(cat /proc/sys/kernel/pid_max)" \
 	"$([ -n "$quick" ] && echo true || echo false)" \
@@ -67,7 +95,12 @@ step "compare: bug 14485 in an unmodified pthread binary, without and with the p
 unlock_race_binary() {
 	impl=$1 expect=$2
 	shift 2
-	out=$("$@" /rf/ptests/p_unlock_race $expect 2>&1)
+	if [ "$impl" = rf ] && [ ! -e $pre ]; then
+		echo "# guest: $nopre: no preload half" >&2
+		printf '{"scenario":"unlock_race_binary","impl":"rf","variant":"p_unlock_race","na":"%s"}\n' "$nopre"
+		return
+	fi
+	out=$("$@" $ptest $expect 2>&1)
 	st=$?
 	echo "$out" | sed 's/^/#   /' >&2
 	set -- $(echo "$out" | sed -n \
@@ -77,8 +110,8 @@ unlock_race_binary() {
 		rc=1
 		return
 	fi
-	printf '{"scenario":"unlock_race_binary","impl":"%s","variant":"p_unlock_race","binary":"/rf/ptests/p_unlock_race","preload":"%s","region_bytes":256,"bytes_changed":%s,"word_before":"%s","word_after":"%s","check":"%s"}\n' \
-		"$impl" "$([ "$impl" = rf ] && echo "$pre")" "$1" "$2" "$3" \
+	printf '{"scenario":"unlock_race_binary","impl":"%s","variant":"p_unlock_race","binary":"%s","preload":"%s","region_bytes":256,"bytes_changed":%s,"word_before":"%s","word_after":"%s","check":"%s"}\n' \
+		"$impl" "$ptest" "$([ "$impl" = rf ] && echo "$pre")" "$1" "$2" "$3" \
 		"$([ $st -eq 0 ] && echo ok || echo "failed ($st)")"
 	# Without the preload, what glibc does is the finding, not a failure.
 	[ $st -eq 0 ] || [ "$impl" = mainline ] ||
@@ -90,7 +123,7 @@ step "compare: i386 guests under stock vs patched QEMU linux-user"
 if [ -e /rf/qemu/qemu-test.sh ]; then
 	run sh /rf/qemu/qemu-test.sh demo
 else
-	echo "# guest: no build/qemu (make qemu): no QEMU row" >&2
+	echo "# guest: no QEMU linux-user in /rf/qemu (make qemu, or make qemu-arm64): no QEMU row" >&2
 fi
 step "uncontended lock+unlock"
 run $b/rfbench $quick uncontended
@@ -100,12 +133,19 @@ step "pshared, processes"
 run $b/rfbench $quick pshared
 # The same benches, glibc's robust mutex under the preload: the preload's
 # intent-protocol mutex behind pthread_mutex_* (rfbench checks its mark).
+preload_bench() {
+	if [ -e $pre ]; then
+		run env LD_PRELOAD=$pre $b/rfbench $quick --only glibc-robust --as preload "$1"
+	else
+		echo "# guest: $nopre: skipped" >&2
+	fi
+}
 step "uncontended lock+unlock, robust pthread mutex under the preload"
-run env LD_PRELOAD=$pre $b/rfbench $quick --only glibc-robust --as preload uncontended
+preload_bench uncontended
 step "contended, threads, under the preload"
-run env LD_PRELOAD=$pre $b/rfbench $quick --only glibc-robust --as preload contended
+preload_bench contended
 step "pshared, processes, under the preload"
-run env LD_PRELOAD=$pre $b/rfbench $quick --only glibc-robust --as preload pshared
+preload_bench pshared
 step "recovery latency"
 run $b/rfbench $quick --clock $clock recovery
 step "exit cost vs locks held"
@@ -145,7 +185,7 @@ while [ $r -lt $rounds ]; do
 	step "exit rate, module unloaded (round $r/$rounds)"
 	if unload; then
 		run $b/rfbench $quick --pin --runs $runs --clock $clock exitrate
-		/rf/bin/rfctl load >/dev/null ||
+		rfctl load >/dev/null ||
 			{ echo "# guest: rfctl load failed" >&2; rc=1; }
 	else
 		echo "# guest: rmmod failed, no unloaded measurement" >&2

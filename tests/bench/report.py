@@ -61,9 +61,12 @@ def main():
     txt = []
     txt.append("robustfutex vs mainline, side by side")
     txt.append("=" * 38)
-    txt.append("guest kernel: %s (Debian), module %s, %s vcpus; %s (the host's, copied in)"
+    arm64 = vm.get("arch", "x86_64") != "x86_64" or "guest_arch" in host
+    txt.append("guest kernel: %s (Debian), module %s, %s vcpus; %s (%s)"
                % (vm.get("kernel", "?"), vm.get("module_version", "?"),
-                  vm.get("cpus", "?"), host.get("glibc", "glibc ?")))
+                  vm.get("cpus", "?"), host.get("glibc", "glibc ?"),
+                  "the cross toolchain's, linked static" if arm64 else
+                  "the host's, copied in"))
     txt.append("mode: %s (QEMU software emulation: absolute times are not "
                "hardware times; compare within a row)%s"
                % (vm.get("mode", "?"), ", quick run" if vm.get("quick") else ""))
@@ -72,6 +75,18 @@ def main():
                    % (host.get("cpu", "?"), host.get("kernel", "?"),
                       host.get("cpus", "?"), host.get("loadavg", "?"),
                       ", " + host["qemu"] if host.get("qemu") else ""))
+    if arm64:
+        txt.append("guest: %s under qemu-system-aarch64 -M virt -cpu max, TCG; "
+                   "LSE atomics (cpuinfo Features: atomics): %s"
+                   % (vm.get("arch", host.get("guest_arch", "?")),
+                      {True: "yes", False: "no"}.get(vm.get("lse"), "?")))
+        if host.get("lib_atomics"):
+            txt.append("librobustfutex's atomics (objdump of the cross-built "
+                       "librobustfutex.a): gcc %s" % host["lib_atomics"])
+        txt.append("not on arm64: the preload and the unmodified binary's "
+                   "preload half (the guest's programs are static), the")
+        txt.append("host-native rows (the host is x86), mainline's 32-bit "
+                   "list through int 0x80 (arm64 has no such entry).")
     txt.append("mainline = glibc's robust mutex (PTHREAD_MUTEX_ROBUST, "
                "set_robust_list, futex) on the same kernel;")
     txt.append("floor = glibc's normal mutex.  rf = rf_mutex "
