@@ -44,7 +44,9 @@ static void rf_twork_fn(struct callback_head *cb)
 	if (t->mm_held) {
 		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
 		    RF_WALK_IDLE)
-			rf_walk_thread(t, !(current->flags & PF_EXITING));
+			/* Killed again while exiting: no faults (walk.c). */
+			rf_walk_thread(t, !(current->flags & PF_EXITING) ||
+				       fatal_signal_pending(current));
 		mmput(t->mm);
 	} else if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
 		   RF_WALK_IDLE) {

@@ -30,6 +30,7 @@
 #include <linux/pagemap.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/ratelimit.h>
 #include <linux/oom.h>
 #include "rf.h"
@@ -423,6 +424,36 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
  * mainline's walk would: a single-threaded process is walked there on
  * kernels whose exit hook comes after exit_mm().
  */
+/*
+ * GUP gives up at once in a task with SIGKILL in its own pending set, and
+ * an exiting task keeps one it gets while it exits (a second kill, or a
+ * group exit's zap_other_threads() while it finishes its own exit) for
+ * the rest of do_exit().  Mainline's walk, plain access inside exit_mm(),
+ * is not stopped by it.  A walk that never faults waits for nothing a
+ * signal could cut short, so the signal is set aside while it runs and
+ * put back after; the walk then makes no page writable either (that is a
+ * fault, which may wait on a filesystem).
+ */
+static bool rf_hide_sigkill(void)
+{
+	bool hid;
+
+	spin_lock_irq(&current->sighand->siglock);
+	hid = sigismember(&current->pending.signal, SIGKILL);
+	if (hid)
+		sigdelset(&current->pending.signal, SIGKILL);
+	spin_unlock_irq(&current->sighand->siglock);
+	return hid;
+}
+
+static void rf_restore_sigkill(void)
+{
+	spin_lock_irq(&current->sighand->siglock);
+	sigaddset(&current->pending.signal, SIGKILL);
+	recalc_sigpending();
+	spin_unlock_irq(&current->sighand->siglock);
+}
+
 void rf_walk_thread(struct rf_thread *t, bool nofault)
 {
 	struct rf_walker w = {
@@ -431,7 +462,13 @@ void rf_walk_thread(struct rf_thread *t, bool nofault)
 		.upgrade = nofault && (current->flags & PF_EXITING),
 		.direct = current->mm == t->mm,
 	};
+	bool hid = false;
 	unsigned int i;
+
+	if (nofault && fatal_signal_pending(current)) {
+		hid = rf_hide_sigkill();
+		w.upgrade = false;
+	}
 
 	for (i = 0; i < t->nslots; i++) {
 		const struct rf_slot *slot = &t->slots[i];
@@ -444,5 +481,7 @@ void rf_walk_thread(struct rf_thread *t, bool nofault)
 		rf_walk_list(&w, slot);
 	}
 	rf_page_drop(&w);
+	if (hid)
+		rf_restore_sigkill();
 	rf_count(RF_STAT_RECOVERED, w.recovered);
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -480,6 +481,74 @@ TEST(realtime_holder)
 	kill(pid, SIGKILL);
 	EXPECT_LE(0, reap(pid)) TH_LOG("not reaped in %d s", RF_HANG_MS / 1000);
 	EXPECT_EQ(EOWNERDEAD, rf_mutex_lock(m));
+}
+
+/*
+ * SIGKILL sent to a thread that already runs its exit stays pending for
+ * the rest of do_exit(), and GUP gives up at once in such a task (so it
+ * is for a thread that exits while its process's group exit zaps it).  A
+ * tracer holds the child at PTRACE_EVENT_EXIT (early in do_exit(), before
+ * its address space goes) and kills it there; the child then reaches
+ * exit_mm() with SIGKILL pending.  Mainline's walk, plain user access
+ * inside exit_mm(), marks a held lock on a mapped page all the same; so
+ * must ours, wherever it runs.
+ */
+static void *idle_fn(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+TEST(killed_again_while_exiting)
+{
+	struct exiting {
+		uint64_t head[3];
+		struct tlock lk;
+		volatile int ready;
+	} *s = tl_map(sizeof(*s), 0);
+	int status, width = NATIVE;
+	struct tlist l;
+	pthread_t th;
+	pid_t pid;
+
+	ASSERT_NE(NULL, s);
+	pid = fork();
+	if (pid == 0) {
+		tl_init(&l, width, s->head);
+		s->lk.word = rf_gettid();
+		tl_push(&l, &s->lk);
+		if (tl_register(rf_open(), &l, RF_PROTO_MAINLINE) < 0)
+			_exit(2);
+		/*
+		 * Another thread keeps the group alive: a group exit (the
+		 * last thread's exit is one) drops any later signal.
+		 */
+		if (pthread_create(&th, NULL, idle_fn, NULL))
+			_exit(3);
+		s->ready = 1;
+		raise(SIGSTOP);		/* the tracer attaches meanwhile */
+		syscall(SYS_exit, 0);	/* stops at PTRACE_EVENT_EXIT */
+		_exit(4);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(1, s->ready);
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT));
+	ASSERT_EQ(0, kill(pid, SIGCONT));
+	/* Stops: the SIGCONT's, maybe; then the exit event. */
+	for (;;) {
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSTOPPED(status));
+		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8)))
+			break;
+		ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	}
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_LE(0, reap(pid)) TH_LOG("not reaped in %d s", RF_HANG_MS / 1000);
+	/* As mainline marks it: the TID cleared, OWNER_DIED set. */
+	EXPECT_EQ(OD, s->lk.word) TH_LOG("word %#x", s->lk.word);
 }
 
 /* 64 threads, each holding its own lock, die at once. */
