@@ -44,9 +44,7 @@ static void rf_twork_fn(struct callback_head *cb)
 	if (t->mm_held) {
 		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
 		    RF_WALK_IDLE)
-			/* Killed again while exiting: no faults (walk.c). */
-			rf_walk_thread(t, !(current->flags & PF_EXITING) ||
-				       fatal_signal_pending(current));
+			rf_walk_thread(t, !(current->flags & PF_EXITING));
 		mmput(t->mm);
 	} else if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
 		   RF_WALK_IDLE) {

@@ -415,16 +415,6 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
 }
 
 /*
- * Walk every list of @t, a thread that died or exec'ed, whose walk the
- * caller has claimed.  The caller keeps the mm's address space whole:
- * it holds an mm_users reference, or it is the mm's release.  @nofault:
- * never fault a page in (the release; a task that is not exiting, which
- * userfaultfd would block).  A release that runs in an exiting task (the
- * last thread's own exit_mm()) still makes a mapped page writable, as
- * mainline's walk would: a single-threaded process is walked there on
- * kernels whose exit hook comes after exit_mm().
- */
-/*
  * GUP gives up at once in a task with SIGKILL in its own pending set, and
  * an exiting task keeps one it gets while it exits (a second kill, or a
  * group exit's zap_other_threads() while it finishes its own exit) for
@@ -454,21 +444,27 @@ static void rf_restore_sigkill(void)
 	spin_unlock_irq(&current->sighand->siglock);
 }
 
+/*
+ * Walk every list of @t, a thread that died or exec'ed, whose walk the
+ * caller has claimed.  The caller keeps the mm's address space whole:
+ * it holds an mm_users reference, or it is the mm's release.  @nofault:
+ * never fault a page in (the release; a task that is not exiting, which
+ * userfaultfd would block).  A release that runs in an exiting task (the
+ * last thread's own exit_mm()) still makes a mapped page writable, as
+ * mainline's walk would: a single-threaded process is walked there on
+ * kernels whose exit hook comes after exit_mm().
+ */
 void rf_walk_thread(struct rf_thread *t, bool nofault)
 {
+	/* GUP would refuse any fault now: walk without, signal aside. */
+	bool hid = fatal_signal_pending(current) && rf_hide_sigkill();
 	struct rf_walker w = {
 		.mm = t->mm,
-		.gup_flags = nofault ? FOLL_NOFAULT : 0,
-		.upgrade = nofault && (current->flags & PF_EXITING),
+		.gup_flags = nofault || hid ? FOLL_NOFAULT : 0,
+		.upgrade = nofault && !hid && (current->flags & PF_EXITING),
 		.direct = current->mm == t->mm,
 	};
-	bool hid = false;
 	unsigned int i;
-
-	if (nofault && fatal_signal_pending(current)) {
-		hid = rf_hide_sigkill();
-		w.upgrade = false;
-	}
 
 	for (i = 0; i < t->nslots; i++) {
 		const struct rf_slot *slot = &t->slots[i];
