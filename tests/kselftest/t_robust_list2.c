@@ -260,13 +260,19 @@ struct deaths {
 	int clear;		/* empty the native slot before dying */
 };
 
+/* The lock that goes with the list head at @page. */
+static struct tlock *lock_of(void *page)
+{
+	return (struct tlock *)((char *)page + 64);
+}
+
 /* Takes a lock on each list (TID, waiters), then dies holding both. */
 static int die_holding(void *arg)
 {
 	struct deaths *d = arg;
 	struct tlist l32, ln;
-	struct tlock *a = (void *)((char *)d->low + 64);
-	struct tlock *b = (void *)((char *)d->any + 64);
+	struct tlock *a = lock_of(d->low);
+	struct tlock *b = lock_of(d->any);
 	long n = limit();
 
 	tl_init(&l32, 32, d->low);
@@ -291,8 +297,8 @@ TEST(walked_at_process_death)
 
 	ASSERT_NE(NULL, d.low);
 	ASSERT_NE(NULL, d.any);
-	a = (void *)((char *)d.low + 64);
-	b = (void *)((char *)d.any + 64);
+	a = lock_of(d.low);
+	b = lock_of(d.any);
 	ASSERT_EQ(0, tl_in_child(die_holding, &d));
 	EXPECT_EQ(OD | W, a->word);
 	EXPECT_EQ(OD | W, b->word);
@@ -307,8 +313,8 @@ TEST(cleared_slot_not_walked)
 
 	ASSERT_NE(NULL, d.low);
 	ASSERT_NE(NULL, d.any);
-	a = (void *)((char *)d.low + 64);
-	b = (void *)((char *)d.any + 64);
+	a = lock_of(d.low);
+	b = lock_of(d.any);
 	ASSERT_EQ(0, tl_in_child(die_holding, &d));
 	EXPECT_EQ(OD | W, a->word);
 	/* Its slot was emptied with a NULL head: the lock stays as it was. */
@@ -330,8 +336,8 @@ TEST(walked_at_thread_death)
 
 	ASSERT_NE(NULL, d.low);
 	ASSERT_NE(NULL, d.any);
-	a = (void *)((char *)d.low + 64);
-	b = (void *)((char *)d.any + 64);
+	a = lock_of(d.low);
+	b = lock_of(d.any);
 	ASSERT_EQ(0, pthread_create(&t, NULL, thread_dies, &d));
 	ASSERT_EQ(0, pthread_join(t, &ret));
 	ASSERT_EQ(NULL, ret);
