@@ -21,6 +21,22 @@
 #define RF_EXIT_PROBE_ARGS	void *data, struct task_struct *p
 #endif
 
+/*
+ * task_work_add() records its caller's stack for KASAN, and before 6.14
+ * that could allocate a stack-depot pool: the page allocator's locks
+ * sleep on PREEMPT_RT, and the exit and exec probes queue the walk with
+ * preemption disabled.  6.12 and 6.13 have a flag for the record without
+ * the allocation; 6.1 has none (Debian builds it without KASAN), and from
+ * 6.14 the record never allocates.
+ */
+#include <linux/task_work.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 14, 0)
+#define RF_TWA_ATOMIC(mode)	((mode) | TWAF_NO_ALLOC)
+#else
+#define RF_TWA_ATOMIC(mode)	(mode)
+#endif
+
 /* get_user_pages_remote() lost its vmas argument in 6.5. */
 #include <linux/mm.h>
 static inline long rf_gup_remote(struct mm_struct *mm, unsigned long addr,

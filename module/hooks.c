@@ -83,7 +83,7 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	t->mm_held = mmget_not_zero(t->mm);
 	init_task_work(&t->twork, rf_twork_fn);
 	/* Fails only after exit_task_work(), which follows both hooks. */
-	if (WARN_ON_ONCE(task_work_add(p, &t->twork, mode))) {
+	if (WARN_ON_ONCE(task_work_add(p, &t->twork, RF_TWA_ATOMIC(mode)))) {
 		t->walk_queued = false;
 		if (t->mm_held)
 			mmput_async(t->mm);
