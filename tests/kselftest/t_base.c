@@ -190,8 +190,12 @@ static int die_holding_low_wrap(void *arg)
 
 TEST(wrap_at_4g_without_base)
 {
-	/* i386 processes end below 0xffffe000 (the vsyscall page). */
-	uintptr_t top = NATIVE == 32 ? 0xffffc000u : 0xfffff000u;
+	/*
+	 * i386 processes end below 0xffffe000 (the vsyscall page); a 64-bit
+	 * one takes the last whole page below 4 GiB, of whatever size.
+	 */
+	uintptr_t top = NATIVE == 32 ? 0xffffc000u :
+		(uintptr_t)(GIB4 - sysconf(_SC_PAGESIZE));
 	char *page, *low, *past = NULL;
 
 	page = mmap((void *)top, PG, PROT_READ | PROT_WRITE,

@@ -83,16 +83,18 @@ TEST_F(dev, info_bad_sizes)
 	info.abi_version = 7;
 	EXPECT_EQ(-EINVAL, rf_ioc(self->fd, RF_IOC_GET_INFO, &info));
 	EXPECT_EQ(-EFAULT, rf_ioc(self->fd, RF_IOC_GET_INFO, NULL));
-	/* A struct that runs into an unmapped page. */
-	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+	/* A struct that runs into an unmapped page (of any page size). */
+	size_t pg = sysconf(_SC_PAGESIZE);
+
+	page = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, page);
-	ASSERT_EQ(0, munmap((char *)page + 4096, 4096));
-	struct rf_info *edge = (void *)((char *)page + 4096 - 8);
+	ASSERT_EQ(0, munmap((char *)page + pg, pg));
+	struct rf_info *edge = (void *)((char *)page + pg - 8);
 
 	edge->size = sizeof(info);
 	EXPECT_EQ(-EFAULT, rf_ioc(self->fd, RF_IOC_GET_INFO, edge));
-	munmap(page, 4096);
+	munmap(page, pg);
 }
 
 TEST_F(dev, unknown_commands)

@@ -153,7 +153,7 @@ static int trapped_list(struct trapped *t, char *trap)
 static void *trapped_thread(void *arg)
 {
 	struct trapped *t = arg;
-	char *trap = uffd_trap(t->sock, 4096);
+	char *trap = uffd_trap(t->sock, sysconf(_SC_PAGESIZE));
 
 	if (!trap || trapped_list(t, trap))
 		__atomic_store_n(&t->ready, -1000000, __ATOMIC_RELAXED);

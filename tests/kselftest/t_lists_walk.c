@@ -250,7 +250,8 @@ static int die_with_bad_list(void *arg)
 		break;
 	case BAD_UNMAPPED:		/* head -> 0 -> unmapped page */
 		tl_push(&l, &lk[0]);
-		tl_put(l.width, &lk[0].node, (uintptr_t)(mem + 4096));
+		tl_put(l.width, &lk[0].node,
+		       (uintptr_t)(mem + sysconf(_SC_PAGESIZE)));
 		break;
 	case BAD_UNALIGNED:		/* futex word at node + 9 */
 		tl_push(&l, &lk[0]);
@@ -263,13 +264,14 @@ static int die_with_bad_list(void *arg)
 static void bad_list(struct __test_metadata *_metadata, enum bad_kind kind,
 		     const char *counter)
 {
-	char *mem = tl_map(8192, 0);
+	size_t pg = sysconf(_SC_PAGESIZE);
+	char *mem = tl_map(2 * pg, 0);
 	void *argv[2] = { mem, (void *)(uintptr_t)kind };
 	long long before = rf_stat(counter);
 	struct timespec t0, t1;
 
 	ASSERT_NE(NULL, mem);
-	ASSERT_EQ(0, munmap(mem + 4096, 4096));
+	ASSERT_EQ(0, munmap(mem + pg, pg));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	EXPECT_EQ(0, tl_in_child(die_with_bad_list, argv));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -277,7 +279,7 @@ static void bad_list(struct __test_metadata *_metadata, enum bad_kind kind,
 	EXPECT_LT(t1.tv_sec - t0.tv_sec, RF_HANG_MS / 1000)
 		TH_LOG("the dying child took %ld s", (long)(t1.tv_sec - t0.tv_sec));
 	EXPECT_EQ(before + 1, rf_stat(counter));
-	munmap(mem, 4096);
+	munmap(mem, pg);
 }
 
 TEST(circular_list)

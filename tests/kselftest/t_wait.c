@@ -207,20 +207,22 @@ TEST(shared_memfd_two_mappings)
 	int fd = rf_open(), status;
 	pid_t pid;
 
+	size_t pg = sysconf(_SC_PAGESIZE), w1 = pg / sizeof(*a);
+
 	ASSERT_LE(0, mfd);
-	ASSERT_EQ(0, ftruncate(mfd, 8192));
-	a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_EQ(0, ftruncate(mfd, 2 * pg));
+	a = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	ASSERT_NE(MAP_FAILED, a);
-	a[1024 + 5] = 4;
+	a[w1 + 5] = 4;
 	pid = fork();
 	if (pid == 0) {
 		/* Another mapping, at another address, of the same page. */
-		b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
-			 4096);
+		b = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
+			 pg);
 		_exit(rf_wait_ms(rf_open(), b + 5, 4, RF_WAIT_SHARED,
 				 RF_HANG_MS) == RF_RESULT_WOKEN ? 0 : 1);
 	}
-	EXPECT_EQ(1, wake_until(fd, a + 1024 + 5, RF_WAIT_SHARED));
+	EXPECT_EQ(1, wake_until(fd, a + w1 + 5, RF_WAIT_SHARED));
 	waitpid(pid, &status, 0);
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }

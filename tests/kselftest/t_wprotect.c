@@ -19,7 +19,7 @@ static int soft_dirty(void *addr)
 {
 	uint64_t e;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
-	off_t off = (uintptr_t)addr / 4096 * sizeof(e);
+	off_t off = (uintptr_t)addr / sysconf(_SC_PAGESIZE) * sizeof(e);
 	int r = -1;
 
 	if (fd >= 0 && pread(fd, &e, sizeof(e), off) == sizeof(e))
