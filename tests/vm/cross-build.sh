@@ -25,6 +25,11 @@ cp "$top/build/include/ktap_helpers.sh" "$out/include/"
 cflags=(-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
 	-D_GNU_SOURCE -I"$top/include" -I"$top/lib" -I"$top/build/include" -pthread -Werror)
 tflags=(-Wno-pointer-to-int-cast -Wno-format-overflow -Wno-misleading-indentation)
+# Segments aligned for pages of up to 64K: armhf's ld aligns them to 4K
+# only, and a 16K- or 64K-page arm64 kernel then cannot map a program
+# whose segment offsets disagree with their addresses modulo its page
+# size (SIGSEGV at exec).  aarch64's ld already defaults to 64K.
+ldflags=(-Wl,-z,max-page-size=0x10000)
 
 build_for() {	# TARGET SUFFIX EXAMPLES
 	local target=$1 sfx=$2 examples=$3 env cc ar obj lib t n objs=()
@@ -44,13 +49,13 @@ build_for() {	# TARGET SUFFIX EXAMPLES
 	for t in "$top"/tests/kselftest/t_*.c; do
 		n=$(basename "$t" .c)
 		[ "$n" = t_dlopen ] && continue
-		echo "$cc ${cflags[*]} ${tflags[*]} -static -o $out/tests$sfx/$n $t $lib/librobustfutex.a"
+		echo "$cc ${cflags[*]} ${tflags[*]} ${ldflags[*]} -static -o $out/tests$sfx/$n $t $lib/librobustfutex.a"
 	done | xargs -P "$jobs" -I{} sh -c '{}'
 	# The examples that need no preload (examples/README.md).
 	mkdir -p "$out/examples$sfx"
 	for n in $examples; do
 		"$cc" -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$top/include" -pthread \
-			-static -o "$out/examples$sfx/$n" "$top/examples/$n.c" "$lib/librobustfutex.a"
+			"${ldflags[@]}" -static -o "$out/examples$sfx/$n" "$top/examples/$n.c" "$lib/librobustfutex.a"
 	done
 }
 
