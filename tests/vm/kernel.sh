@@ -5,9 +5,11 @@
 # against), KIMAGE (bzImage) and KBUILTIN (dir holding modules.builtin*).
 # With --headers only KREL and KDIR (and KCHROOT): no image is fetched.
 # With --arch arm64 (before NAME) Debian 12's arm64 6.1 or 6.12 instead,
-# from the arm64 lists of foreign-apt.sh: the headers' scripts come from
-# the amd64 linux-kbuild package (Multi-Arch: foreign), so modules are
-# cross-built on this host (cross.sh); KIMAGE is the arm64 vmlinuz.
+# or 6.12-16k, the same 6.12 built for 16K pages (the arm64-16k flavour,
+# Apple Silicon's page size), from the arm64 lists of foreign-apt.sh: the
+# headers' scripts come from the amd64 linux-kbuild package (Multi-Arch:
+# foreign), so modules are cross-built on this host (cross.sh); KIMAGE is
+# the arm64 vmlinuz.
 #
 # NAME is one of
 #   6.1, 6.1-rt, 6.12, 6.12-rt   Debian 12's kernels (6.12: bookworm's
@@ -273,8 +275,8 @@ arm64_kernel() {	# HEADERS-METAPACKAGE
 
 if [ -n "$arch" ]; then
 	case "$name" in
-	6.1|6.12) ;;
-	*) echo "kernel.sh: no $arch kernel '$name' (6.1, 6.12)" >&2; exit 2 ;;
+	6.1|6.12|6.12-16k) ;;
+	*) echo "kernel.sh: no $arch kernel '$name' (6.1, 6.12, 6.12-16k)" >&2; exit 2 ;;
 	esac
 	lists="$arch $("$here/foreign-apt.sh" stamp)"
 	memo=$cache/kernel-memo/$name-$arch${headers_only:+-headers}
@@ -288,6 +290,7 @@ if [ -n "$arch" ]; then
 	case "$name" in
 	6.1)	arm64_kernel linux-headers-arm64 ;;
 	6.12)	arm64_kernel linux-headers-6.12-arm64 ;;
+	6.12-16k) arm64_kernel linux-headers-6.12-arm64-16k ;;
 	esac
 	out=$(
 		echo "KREL=$krel"
