@@ -204,6 +204,7 @@ static inline __attribute__((noreturn)) void agent_main(struct agent *a)
 	char buf[32];
 	ssize_t n;
 	int seen = 0, s;
+	pid_t me;
 
 	if (a->uid && (setgid(a->uid) || setuid(a->uid)))
 		_exit(3);
@@ -212,13 +213,20 @@ static inline __attribute__((noreturn)) void agent_main(struct agent *a)
 	/* /proc is the initial namespace's: /proc/self is our pid there. */
 	n = readlink("/proc/self", buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = 0;
-	a->pid = atoi(buf);
+	me = atoi(buf);
+	a->pid = me;
 	a->nspid = getpid();
 	__atomic_store_n(&a->ready, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		while ((s = __atomic_load_n(&a->seq, __ATOMIC_ACQUIRE)) == seen)
 			usleep(500);
 		seen = s;
+		/*
+		 * Cleared for a new agent (spawn()) while this one, killed,
+		 * still runs on another CPU: its commands are not ours.
+		 */
+		if (__atomic_load_n(&a->pid, __ATOMIC_SEQ_CST) != me || !a->m)
+			_exit(0);
 		agent_run(a);
 		__atomic_store_n(&a->done, seen, __ATOMIC_RELEASE);
 	}

@@ -104,7 +104,7 @@ TEST_F_TIMEOUT(id, pidns_parent_owner_dies_mid_release, 120)
 	rf_mutex_t *m = &self->s->m[0];
 	static const char *const what[] = { "stalled", "robust" };
 	struct agent *as[2] = { twin, w };
-	pid_t owner, nr[2];
+	pid_t owner, init, nr[2];
 	uint32_t v;
 	int robust;
 
@@ -117,7 +117,8 @@ TEST_F_TIMEOUT(id, pidns_parent_owner_dies_mid_release, 120)
 		ASSERT_NE(0, v);
 		nr[0] = OWNER(v);
 		nr[1] = 0;
-		ASSERT_LT(0, spawn_ns(as, nr, 2));
+		init = spawn_ns(as, nr, 2);
+		ASSERT_LT(0, init);
 		ASSERT_EQ(1, w->ready);
 		if (twin->ready != 1)
 			TH_LOG("%s: no task numbered %d in the child ns: %s",
@@ -126,6 +127,8 @@ TEST_F_TIMEOUT(id, pidns_parent_owner_dies_mid_release, 120)
 		       what[robust], owner, v, w->nspid);
 		ASSERT_TRUE(kill_agent(owner, true));
 		expect_gets_it(_metadata, w, m, what[robust]);
+		/* Its init's death ends the namespace's agents too. */
+		ASSERT_TRUE(kill_agent(init, true));
 	}
 }
 
