@@ -17,6 +17,7 @@ if [ -z "$have" ]; then
 	tarball=$(ls /usr/src/linux-source-6.12*.tar.* 2>/dev/null | head -n 1)
 	[ -n "$tarball" ] || { echo "harness.sh: install linux-source-6.12 (tests/deps.sh build)" >&2; exit 1; }
 	top=$(basename "$tarball" | sed "s/\.tar\..*//")
+	mkdir -p "$cache"
 	tmp=$(mktemp -d "$cache/kselftest.tmp.XXXXXX")
 	tar -xf "$tarball" -C "$tmp" "${files[@]/#/$top/tools/testing/selftests/}"
 	mkdir -p "$src"
