@@ -37,6 +37,13 @@
 #define RF_TWA_ATOMIC(mode)	(mode)
 #endif
 
+/*
+ * signal_generate's result for a signal queued (TRACE_SIGNAL_DELIVERED,
+ * 0 in every version): trace/events/signal.h, which also declares the
+ * event itself, is not included.
+ */
+#define RF_SIGNAL_DELIVERED	0
+
 /* get_user_pages_remote() lost its vmas argument in 6.5. */
 #include <linux/mm.h>
 static inline long rf_gup_remote(struct mm_struct *mm, unsigned long addr,

@@ -2,7 +2,9 @@
 /*
  * The exit and exec hooks: the sched_process_exit and sched_process_exec
  * tracepoints, found by name (core tracepoints are not exported), and the
- * task_work each queues on the thread, which walks its lists.
+ * task_work each queues on the thread, which walks its lists.  And the
+ * kill hook: signal_generate, where a fatal signal starts a group exit,
+ * queues each registered thread's walk for before its exit begins.
  *
  * At exit the probe (atomic context up to about 7.0) only queues a
  * task_work on the dying thread; that runs in the thread itself (PF_EXITING, its own priority and
@@ -14,6 +16,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
@@ -72,9 +75,8 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	if (!rf_nr_threads())
 		return;
 	t = rf_lookup(p);
-	if (!t || t->walk_queued)
+	if (!t || !rf_claim(t))
 		return;
-	t->walk_queued = true;
 	/*
 	 * A user of the address space, if one is left, keeps it for the
 	 * walk.  Taken after exit_mm()'s mm_update_next_owner(), so no
@@ -84,11 +86,99 @@ static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode
 	init_task_work(&t->twork, rf_twork_fn);
 	/* Fails only after exit_task_work(), which follows both hooks. */
 	if (WARN_ON_ONCE(task_work_add(p, &t->twork, RF_TWA_ATOMIC(mode)))) {
-		t->walk_queued = false;
 		if (t->mm_held)
 			mmput_async(t->mm);
 		t->mm_held = false;
+		clear_bit(RF_QUEUED, &t->flags);
 	}
+}
+
+/*
+ * The thread's end, done by the thread itself while its own mm is still
+ * attached: its words are reached with plain user access (walk.c).  No
+ * user of the address space is taken, so mm_update_next_owner() finds
+ * none to scan for.
+ */
+static void rf_exit_direct(struct rf_thread *t)
+{
+	rf_wake_owner_waiters(t);
+	rf_pass_wake(t);
+	rf_thread_unpublish(t);
+	if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
+	    RF_WALK_IDLE)
+		rf_walk_thread(t, false);
+	rf_thread_release(t);
+}
+
+/*
+ * task_work queued by a fatal signal's sender (rf_probe_signal()), with a
+ * reference.  It usually runs where the thread takes the signal, at the
+ * start of get_signal(), before do_exit(): the group exit is under way,
+ * so the thread runs no user code again, and its mm is still attached.
+ * If nothing else has claimed the registration, its owner ID dies there,
+ * its waiters are woken before mainline's walk would even start
+ * (exit_mm()), and it walks with plain user access.  That walk takes no
+ * fault: at the first access that would need one it stops and notes
+ * where, and the exit hooks go on from there as they would have walked,
+ * faults and all.  It may also run, mm still attached and still before
+ * any return to user space, from ptrace_notify() (PTRACE_EVENT_EXIT) or
+ * an io_uring wait inside a system call.  Run after exit_mm() (the thread
+ * had taken the signal before this was queued: exit_task_work()), or
+ * found claimed, it only drops its reference: the exit hooks have it.
+ */
+static void rf_kwork_fn(struct callback_head *cb)
+{
+	struct rf_thread *t = container_of(cb, struct rf_thread, kwork);
+
+	if (current->mm == t->mm && rf_claim(t)) {
+		rf_wake_owner_waiters(t);
+		rf_pass_wake(t);
+		/* No release can run: this thread is a user of the mm. */
+		atomic_set(&t->walk, RF_WALK_TASK);
+		if (rf_walk_thread_early(t)) {
+			rf_count(RF_STAT_KILL_WALKS, 1);
+			rf_thread_unpublish(t);
+			rf_thread_release(t);
+		} else {
+			/* Handed on, t->resume written: ordered before both. */
+			atomic_set_release(&t->walk, RF_WALK_IDLE);
+			clear_bit_unlock(RF_QUEUED, &t->flags);
+		}
+	}
+	rf_thread_put(t);
+}
+
+/*
+ * signal_generate, in the sender, under the target's siglock, with
+ * preemption disabled (before 7.0): a fatal signal that has just started
+ * a group exit (SIGKILL, the OOM killer's, a fatal signal with no
+ * handler and no core dump).  Every thread of the group is on its way to
+ * do_exit() and will run no user code again.  Each registered one not
+ * yet claimed is given rf_kwork_fn(), which it runs when it takes the
+ * signal.  No lock is taken: a reference, a bit and task_work_add().
+ */
+static void rf_probe_signal(void *data, int sig, struct kernel_siginfo *info,
+			    struct task_struct *p, int group, int result)
+{
+	struct task_struct *task;
+	struct rf_thread *t;
+
+	if (!rf_nr_threads() || result != RF_SIGNAL_DELIVERED ||
+	    !(p->signal->flags & SIGNAL_GROUP_EXIT))
+		return;
+	rcu_read_lock();
+	for_each_thread(p, task) {
+		t = rf_lookup(task);
+		if (!t || rf_claimed(t) || test_and_set_bit(RF_KILLQ, &t->flags))
+			continue;
+		if (!refcount_inc_not_zero(&t->ref))
+			continue;
+		init_task_work(&t->kwork, rf_kwork_fn);
+		/* Fails only after exit_task_work(): it has exited. */
+		if (task_work_add(task, &t->kwork, RF_TWA_ATOMIC(TWA_RESUME)))
+			rf_thread_put_atomic(t);
+	}
+	rcu_read_unlock();
 }
 
 /*
@@ -106,17 +196,10 @@ static bool rf_exit_now(struct task_struct *p)
 	if (p != current || !preemptible() || rcu_preempt_depth())
 		return false;
 	t = rf_lookup(p);
-	/* Only this thread unpublishes or frees its registration. */
-	if (!t || t->walk_queued || !p->mm || p->mm != t->mm)
+	/* Only this thread claims it (its exit, exec or kill work). */
+	if (!t || !p->mm || p->mm != t->mm || !rf_claim(t))
 		return false;
-	t->walk_queued = true;
-	rf_wake_owner_waiters(t);
-	rf_pass_wake(t);
-	rf_thread_unpublish(t);
-	if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
-	    RF_WALK_IDLE)
-		rf_walk_thread(t, false);
-	rf_thread_release(t);
+	rf_exit_direct(t);
 	return true;
 }
 
@@ -141,6 +224,7 @@ static struct rf_tp {
 } rf_tps[] = {
 	{ "sched_process_exit", rf_probe_exit },
 	{ "sched_process_exec", rf_probe_exec },
+	{ "signal_generate", rf_probe_signal },
 };
 
 /* Core tracepoints are not exported: find them by name. */

@@ -102,7 +102,7 @@ long rf_ioctl_set_list(struct rf_list *arg)
 		return ret;
 	if (arg->index < -1)
 		return -EINVAL;
-	if (t && t->walk_queued)	/* exec'ed, walk not yet run */
+	if (t && rf_claimed(t))	/* exec'ed or killed, walk not yet run */
 		return -EAGAIN;
 	if (arg->index < 0) {
 		idx = rf_free_slot(t);
@@ -161,8 +161,8 @@ long rf_ioctl_get_owner(struct rf_owner *arg)
 
 	if (arg->flags || arg->reserved || arg->id)
 		return -EINVAL;
-	/* Exec'ed, walk not yet run: the old ID is dead. */
-	if (t && (t->walk_queued || READ_ONCE(t->dead)))
+	/* Exec'ed or killed, walk not yet run: the old ID is dead. */
+	if (t && (rf_claimed(t) || READ_ONCE(t->dead)))
 		return -EAGAIN;
 	if (!t) {
 		t = rf_register_current();

@@ -75,6 +75,7 @@ const char * const rf_stat_names[RF_NR_STATS] = {
 	[RF_STAT_RECOVERIES]		= "recoveries",
 	[RF_STAT_OWNER_WAKES]		= "owner_wakes",
 	[RF_STAT_PRIMES]		= "mm_primes",
+	[RF_STAT_KILL_WALKS]		= "kill_walks",
 };
 
 /*

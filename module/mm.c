@@ -68,8 +68,11 @@ static bool rf_mm_invalidate(struct mmu_interval_notifier *mni,
 	 * must not see the mm again), and this may not be a dying task.
 	 */
 	old = atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_RELEASE);
-	if (old == RF_WALK_HANDED)	/* only we move it on from there */
+	if (old == RF_WALK_HANDED) {	/* only we move it on from there */
+		/* A failed cmpxchg orders nothing: see t->resume after. */
+		smp_acquire__after_ctrl_dep();
 		atomic_set(&t->walk, RF_WALK_RELEASE);
+	}
 	/*
 	 * No user is left, so no thread runs user code in this address
 	 * space again: the owner ID is dead now.  Wake those asleep on it

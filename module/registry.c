@@ -79,14 +79,30 @@ static void rf_thread_free_rcu(struct rcu_head *rcu)
 	module_put(THIS_MODULE);
 }
 
-void rf_thread_put(struct rf_thread *t)
+static void rf_thread_free(struct rf_thread *t)
 {
-	if (!refcount_dec_and_test(&t->ref))
-		return;
 	rf_user_uncharge(t->user);
 	rcu_read_lock();
 	call_rcu(&t->rcu, rf_thread_free_rcu);
 	rcu_read_unlock();
+}
+
+void rf_thread_put(struct rf_thread *t)
+{
+	if (refcount_dec_and_test(&t->ref))
+		rf_thread_free(t);
+}
+
+static void rf_thread_put_work(struct work_struct *work)
+{
+	rf_thread_free(container_of(work, struct rf_thread, put_work));
+}
+
+/* rf_thread_put() where nothing may sleep: the last one frees on a worker. */
+void rf_thread_put_atomic(struct rf_thread *t)
+{
+	if (refcount_dec_and_test(&t->ref))
+		queue_work(system_unbound_wq, &t->put_work);
 }
 
 /*
@@ -173,6 +189,7 @@ struct rf_thread *rf_register_current(void)
 	refcount_set(&t->ref, 1);
 	atomic_set(&t->walk, RF_WALK_IDLE);
 	INIT_WORK(&t->teardown, rf_thread_teardown);
+	INIT_WORK(&t->put_work, rf_thread_put_work);
 	ret = rf_mm_attach(t);
 	if (ret)
 		goto out_free;
@@ -209,7 +226,8 @@ out_free:
  */
 void rf_unregister_current(struct rf_thread *t)
 {
-	if (t->id_given || t->nused)
+	/* A fatal signal's sender may have queued the walk: it ends it. */
+	if (t->id_given || t->nused || !rf_claim(t))
 		return;
 	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
 	rf_thread_release(t);

@@ -36,6 +36,7 @@ enum rf_stat {
 	RF_STAT_RECOVERIES,	/* words recovered on a waiter's request */
 	RF_STAT_OWNER_WAKES,	/* waiters woken by their owner's death */
 	RF_STAT_PRIMES,		/* mms given their notifier tree by a worker */
+	RF_STAT_KILL_WALKS,	/* threads walked at a fatal signal, not exit */
 	RF_NR_STATS
 };
 
@@ -57,6 +58,23 @@ struct rf_slot {
 };
 
 /*
+ * Where a walk at a kill stopped, at an access it could not make without a
+ * fault (walk.c): the exit walk goes on from there, never from the head
+ * again (a waiter woken meanwhile may have taken a lock already passed and
+ * relinked its node).  Lists before @slot are done.
+ */
+enum { RF_AT_NONE, RF_AT_HEAD, RF_AT_ENTRY, RF_AT_PENDING };
+
+struct rf_resume {
+	unsigned int slot;
+	u8 at;			/* RF_AT_* */
+	bool have_next;		/* RF_AT_ENTRY: @next was read */
+	unsigned int n;		/* entries counted against the limit */
+	unsigned long entry, next;
+	unsigned long tortoise, power, lam;	/* cycle detection */
+};
+
+/*
  * A registered thread.  Only the thread itself changes its slots.  Waiters
  * on a word it owns find it by owner ID and may hold a reference past its
  * death (the registration is freed on the last one).
@@ -73,8 +91,17 @@ struct rf_thread {
 	atomic_t walk;			/* RF_WALK_* */
 	bool mm_held;			/* the exit probe took mm_users */
 	struct work_struct teardown;	/* after a walk handed to release */
+	struct work_struct put_work;	/* rf_thread_put_atomic()'s last */
 	struct rf_user *user;		/* charged for it */
-	bool walk_queued;
+	/*
+	 * RF_QUEUED: whoever sets it owns twork and the end of the
+	 * registration: the thread itself (exit, exec, its last list
+	 * removed, or its walk at a kill).  RF_KILLQ: kwork was queued by
+	 * a fatal signal's sender (hooks.c), holding a reference.
+	 */
+	unsigned long flags;
+	struct callback_head kwork;
+	struct rf_resume resume;	/* where a walk at a kill stopped */
 	refcount_t ref;
 	struct callback_head twork;
 	struct rcu_head rcu;
@@ -93,6 +120,19 @@ struct rf_thread {
 	struct rf_slot *slots;
 };
 
+#define RF_QUEUED	0	/* bits in rf_thread.flags */
+#define RF_KILLQ	1
+
+static inline bool rf_claim(struct rf_thread *t)
+{
+	return !test_and_set_bit(RF_QUEUED, &t->flags);
+}
+
+static inline bool rf_claimed(const struct rf_thread *t)
+{
+	return test_bit(RF_QUEUED, &t->flags);
+}
+
 /* registry.c: the table of registrations and their owner IDs */
 int rf_registry_init(void);
 void rf_registry_exit(void);
@@ -106,6 +146,7 @@ void rf_thread_release(struct rf_thread *t);
 struct rf_thread *rf_owner_get(u32 id);
 struct rf_thread *rf_thread_get(struct task_struct *task);
 void rf_thread_put(struct rf_thread *t);
+void rf_thread_put_atomic(struct rf_thread *t);
 
 /* hooks.c: the exit and exec tracepoints and their task_work */
 int rf_hooks_init(void);
@@ -139,6 +180,7 @@ enum { RF_WALK_IDLE, RF_WALK_TASK, RF_WALK_RELEASE, RF_WALK_HANDED };
 
 /* walk.c: the lists of a thread that died or exec'ed */
 void rf_walk_thread(struct rf_thread *t, bool nofault);
+bool rf_walk_thread_early(struct rf_thread *t);
 void rf_thread_teardown(struct work_struct *work);
 
 /* uaccess.c: futex words of the current mm (ioctls) */

@@ -46,6 +46,15 @@ struct rf_walker {
 	unsigned int gup_flags;	/* FOLL_NOFAULT outside an exiting task */
 	bool upgrade;		/* FOLL_NOFAULT, but write-fault mapped pages */
 	bool direct;		/* @mm is current's: plain access first */
+	/*
+	 * Plain access only (a killed thread before its exit): the first
+	 * access that fails, or anything out of the ordinary, ends the walk
+	 * with @bail set, uncounted, for the exit hooks to do it again.
+	 */
+	bool early;
+	bool bail;
+	struct page *wpage;	/* early: the word's page, for its wake */
+	struct rf_resume stop;	/* early: where it stopped, if @bail */
 	u32 owner;		/* owner ID (intent) or TID (mainline) */
 	unsigned int size;	/* pointer size: 4 or 8 */
 	bool intent;
@@ -62,6 +71,15 @@ struct rf_walker {
 	bool dirty;		/* a word on it was changed */
 	long recovered;		/* counted once, at the end */
 };
+
+/* An access failed: counted, or, in an early walk, where it stops. */
+static void rf_fault(struct rf_walker *w)
+{
+	if (w->early)
+		w->bail = true;
+	else
+		rf_count(RF_STAT_FAULTS, 1);
+}
 
 static void rf_page_drop(struct rf_walker *w)
 {
@@ -189,6 +207,8 @@ static inline int rf_peek(struct rf_walker *w, unsigned long uaddr,
 		return -EFAULT;
 	if (w->direct && !rf_peek_direct(uaddr, size, val))
 		return 0;
+	if (w->early)
+		return -EFAULT;
 	ret = rf_page_get(w, uaddr, false);
 	if (ret)
 		return ret;
@@ -215,6 +235,8 @@ static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
 	if (w->direct &&
 	    !rf_cmpxchg_user_atomic((u32 __user *)uaddr, old, new, cur))
 		return 0;
+	if (w->early)
+		return -EFAULT;
 	ret = rf_page_get(w, uaddr, true);
 	if (ret)
 		return ret;
@@ -260,6 +282,10 @@ static void rf_wake_word(struct rf_walker *w, unsigned long uaddr, int nr)
 {
 	struct page *page = NULL;
 
+	if (w->wpage) {		/* an early walk's, taken before any change */
+		rf_wake_dead(w->mm, uaddr, w->wpage, nr);
+		return;
+	}
 	if (!(w->page && w->page_addr == (uaddr & PAGE_MASK)) && w->direct &&
 	    get_user_pages_fast_only(uaddr & PAGE_MASK, 1, 0, &page) == 1) {
 		rf_wake_dead(w->mm, uaddr, page, nr);
@@ -269,6 +295,22 @@ static void rf_wake_word(struct rf_walker *w, unsigned long uaddr, int nr)
 	if (rf_page_get(w, uaddr, false))
 		rf_count(RF_STAT_FAULTS, 1);
 	rf_wake_dead(w->mm, uaddr, w->page, nr);
+}
+
+/*
+ * An early walk wakes only with a page it looked up before changing
+ * anything, without a lock or a sleep: if there is none, it stops there
+ * (false), before the word is changed, and the exit walk does the word.
+ */
+static bool rf_early_page(struct rf_walker *w, unsigned long uaddr)
+{
+	if (!w->early || w->wpage)
+		return true;
+	if (get_user_pages_fast_only(uaddr & PAGE_MASK, 1, 0, &w->wpage) == 1)
+		return true;
+	w->wpage = NULL;
+	w->bail = true;
+	return false;
 }
 
 /* Apply the death rules to one futex word (docs/protocol.md). */
@@ -287,8 +329,8 @@ static void rf_word_death(struct rf_walker *w, unsigned long uaddr,
 	}
 retry:
 	if (rf_peek(w, uaddr, 4, &v)) {
-		rf_count(RF_STAT_FAULTS, 1);
-		return;
+		rf_fault(w);
+		goto out;
 	}
 	uval = v;
 	owner = uval & mask;
@@ -299,10 +341,12 @@ retry:
 		 * the release was cut short, waiters recover it themselves
 		 * (the owner ID is dead); wake them all either way.
 		 */
+		if (!rf_early_page(w, uaddr))
+			goto out;
 		if (owner == w->owner && (uval & RF_RELEASING))
 			rf_count(RF_STAT_CUT_RELEASES, 1);
 		rf_wake_word(w, uaddr, INT_MAX);
-		return;
+		goto out;
 	}
 	if (kind == RF_PENDING_LOCK && owner != w->owner) {
 		/*
@@ -311,20 +355,23 @@ retry:
 		 * intent protocol also passes it on when WAITERS is clear,
 		 * since a slept thread takes the lock with WAITERS set.
 		 */
-		if (!pi && (!owner || (w->intent && !(uval & FUTEX_WAITERS))))
+		if (!pi && (!owner || (w->intent && !(uval & FUTEX_WAITERS))) &&
+		    rf_early_page(w, uaddr))
 			rf_wake_word(w, uaddr, 1);
-		return;
+		goto out;
 	}
 	if (owner != w->owner)
-		return;
+		goto out;
 
 	if (w->intent && (uval & RF_RELEASING))
 		nval = uval & FUTEX_WAITERS;	/* finish a release begun */
 	else
 		nval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+	if (!pi && (uval & FUTEX_WAITERS) && !rf_early_page(w, uaddr))
+		goto out;
 	if (rf_poke_cmpxchg(w, uaddr, uval, nval, &cur)) {
-		rf_count(RF_STAT_FAULTS, 1);
-		return;
+		rf_fault(w);
+		goto out;
 	}
 	if (cur != uval) {
 		/* Read afresh: the page read is the one changed, pinned. */
@@ -332,7 +379,7 @@ retry:
 		if (++tries < 1000)
 			goto retry;
 		rf_count(RF_STAT_FAULTS, 1);
-		return;
+		goto out;
 	}
 	w->recovered++;
 	if (!pi && (uval & FUTEX_WAITERS)) {
@@ -341,51 +388,113 @@ retry:
 		w->recovered = 0;
 		rf_wake_word(w, uaddr, 1);
 	}
+out:
+	if (w->wpage) {
+		put_page(w->wpage);
+		w->wpage = NULL;
+	}
 }
 
-static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
+/*
+ * An early walk stopped at an access it could not make: note where, for
+ * the exit walk (rf_walk_list() with @from) to go on from.
+ */
+static void rf_stop_at(struct rf_walker *w, u8 at, unsigned long entry,
+		       unsigned long next, bool have_next, unsigned int n,
+		       unsigned long tortoise, unsigned long power,
+		       unsigned long lam)
 {
-	unsigned long entry, next, pending, off, pend_addr, head;
+	struct rf_resume *r = &w->stop;
+
+	r->at = at;
+	r->entry = entry;
+	r->next = next;
+	r->have_next = have_next;
+	r->n = n;
+	r->tortoise = tortoise;
+	r->power = power;
+	r->lam = lam;
+}
+
+/*
+ * Walk one list; @from: go on where an early walk of it stopped (it was
+ * counted then).
+ */
+static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot,
+			 const struct rf_resume *from)
+{
+	unsigned long entry, next = 0, pending, off, pend_addr, head;
 	unsigned long tortoise, power = 1, lam = 0;
 	unsigned int limit = READ_ONCE(rf_list_limit), n = 0;
+	bool have_next = false;
 
-	rf_count(RF_STAT_WALKS, 1);
+	if (!from)
+		rf_count(RF_STAT_WALKS, 1);
 	/* The list's pointers are the guest's: compare them with its head. */
 	w->base = slot->base;
 	head = slot->head - slot->base;
 	if (rf_read_ptr(w, slot->head, &entry) ||
 	    rf_read_ptr(w, slot->head + w->size, &off) ||
 	    rf_read_ptr(w, slot->head + 2 * w->size, &pending)) {
-		rf_count(RF_STAT_FAULTS, 1);
+		rf_fault(w);
+		if (w->bail)
+			rf_stop_at(w, RF_AT_HEAD, 0, 0, false, 0, 0, 1, 0);
 		return;
 	}
 	w->futex_offset = w->size == 4 ? (long)(s32)off : (long)off;
 	pend_addr = pending & (w->intent ? ~3UL : ~1UL);
 	tortoise = head;
+	if (from && from->at == RF_AT_PENDING)
+		goto pending;
+	if (from && from->at == RF_AT_ENTRY) {
+		entry = from->entry;
+		next = from->next;
+		have_next = from->have_next;
+		n = from->n;
+		tortoise = from->tortoise;
+		power = from->power;
+		lam = from->lam;
+	}
 
 	while ((entry & ~1UL) != head) {
 		unsigned long e = entry & ~1UL;
 
-		if (n++ >= limit) {
-			rf_count(RF_STAT_WALKS_LIMITED, 1);
-			pr_warn_ratelimited("owner %u: list walk stopped at list_limit=%u\n",
-					    w->owner, limit);
-			break;
+		if (!have_next) {
+			if (n >= limit) {
+				rf_count(RF_STAT_WALKS_LIMITED, 1);
+				pr_warn_ratelimited("owner %u: list walk stopped at list_limit=%u\n",
+						    w->owner, limit);
+				break;
+			}
+			if (rf_read_ptr(w, rf_host(w, e), &next)) {
+				rf_fault(w);
+				if (w->bail) {
+					rf_stop_at(w, RF_AT_ENTRY, entry, 0,
+						   false, n, tortoise, power,
+						   lam);
+					return;
+				}
+				pr_warn_ratelimited("owner %u: list walk stopped at a bad pointer\n",
+						    w->owner);
+				break;
+			}
+			n++;
 		}
-		if (rf_read_ptr(w, rf_host(w, e), &next)) {
-			rf_count(RF_STAT_FAULTS, 1);
-			pr_warn_ratelimited("owner %u: list walk stopped at a bad pointer\n",
-					    w->owner);
-			break;
-		}
+		have_next = false;
 		/*
 		 * Mainline leaves the pending entry for last; the intent
 		 * protocol walks it in place (a release that had not yet
 		 * dequeued it still owns live memory) and then as pending.
 		 */
-		if (w->intent || e != pend_addr)
+		if (w->intent || e != pend_addr) {
 			rf_word_death(w, rf_futex_addr(w, e), RF_HELD,
 				      entry & 1);
+			if (w->bail) {
+				rf_stop_at(w, RF_AT_ENTRY, entry, next, true,
+					   n, tortoise, power, lam);
+				return;
+			}
+		}
 		entry = next;
 		if ((entry & ~1UL) == head)
 			break;
@@ -404,6 +513,7 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
 		cond_resched();
 	}
 
+pending:
 	if (pend_addr) {
 		enum rf_word_kind kind = RF_PENDING_LOCK;
 
@@ -411,6 +521,8 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot)
 			kind = RF_UNLOCKING;
 		rf_word_death(w, rf_futex_addr(w, pend_addr), kind,
 			      pending & 1);
+		if (w->bail)
+			rf_stop_at(w, RF_AT_PENDING, 0, 0, false, 0, 0, 1, 0);
 	}
 }
 
@@ -444,6 +556,51 @@ static void rf_restore_sigkill(void)
 	spin_unlock_irq(&current->sighand->siglock);
 }
 
+static bool __rf_walk_thread(struct rf_thread *t, bool nofault, bool early)
+{
+	/*
+	 * GUP would refuse any fault now: walk without, signal aside.  An
+	 * early walk makes no remote access at all.
+	 */
+	bool hid = !early && fatal_signal_pending(current) &&
+		   rf_hide_sigkill();
+	struct rf_walker w = {
+		.mm = t->mm,
+		.gup_flags = nofault || hid ? FOLL_NOFAULT : 0,
+		.upgrade = nofault && !hid && (current->flags & PF_EXITING),
+		.direct = current->mm == t->mm,
+		.early = early,
+	};
+	struct rf_resume *from = NULL;
+	unsigned int i = 0;
+
+	/* An early walk stopped: go on from there (ordered by the claim). */
+	if (t->resume.at != RF_AT_NONE) {
+		from = &t->resume;
+		i = from->slot;
+	}
+	for (; i < t->nslots; i++) {
+		const struct rf_slot *slot = &t->slots[i];
+
+		if (!slot->width)
+			continue;
+		w.intent = slot->protocol == RF_PROTO_INTENT;
+		w.owner = w.intent ? t->id : t->tid;
+		w.size = slot->width / 8;
+		rf_walk_list(&w, slot, from && from->slot == i ? from : NULL);
+		if (w.bail) {
+			w.stop.slot = i;
+			break;
+		}
+	}
+	rf_page_drop(&w);
+	if (hid)
+		rf_restore_sigkill();
+	rf_count(RF_STAT_RECOVERED, w.recovered);
+	t->resume = w.bail ? w.stop : (struct rf_resume){ .at = RF_AT_NONE };
+	return !w.bail;
+}
+
 /*
  * Walk every list of @t, a thread that died or exec'ed, whose walk the
  * caller has claimed.  The caller keeps the mm's address space whole:
@@ -452,32 +609,22 @@ static void rf_restore_sigkill(void)
  * userfaultfd would block).  A release that runs in an exiting task (the
  * last thread's own exit_mm()) still makes a mapped page writable, as
  * mainline's walk would: a single-threaded process is walked there on
- * kernels whose exit hook comes after exit_mm().
+ * kernels whose exit hook comes after exit_mm().  If an early walk
+ * stopped (rf_walk_thread_early()), this goes on where it stopped.
  */
 void rf_walk_thread(struct rf_thread *t, bool nofault)
 {
-	/* GUP would refuse any fault now: walk without, signal aside. */
-	bool hid = fatal_signal_pending(current) && rf_hide_sigkill();
-	struct rf_walker w = {
-		.mm = t->mm,
-		.gup_flags = nofault || hid ? FOLL_NOFAULT : 0,
-		.upgrade = nofault && !hid && (current->flags & PF_EXITING),
-		.direct = current->mm == t->mm,
-	};
-	unsigned int i;
+	__rf_walk_thread(t, nofault, false);
+}
 
-	for (i = 0; i < t->nslots; i++) {
-		const struct rf_slot *slot = &t->slots[i];
-
-		if (!slot->width)
-			continue;
-		w.intent = slot->protocol == RF_PROTO_INTENT;
-		w.owner = w.intent ? t->id : t->tid;
-		w.size = slot->width / 8;
-		rf_walk_list(&w, slot);
-	}
-	rf_page_drop(&w);
-	if (hid)
-		rf_restore_sigkill();
-	rf_count(RF_STAT_RECOVERED, w.recovered);
+/*
+ * Walk the lists of @t, the current thread, killed but not yet exiting
+ * (hooks.c), with plain user access only.  False if it stopped at an
+ * access it could not make that way (t->resume says where): the words
+ * before it are done, and rf_walk_thread() does the rest.  Everything
+ * is counted once, by whichever walk did it.
+ */
+bool rf_walk_thread_early(struct rf_thread *t)
+{
+	return __rf_walk_thread(t, true, true);
 }
