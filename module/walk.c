@@ -313,19 +313,23 @@ static bool rf_early_page(struct rf_walker *w, unsigned long uaddr)
 	return false;
 }
 
-/* Apply the death rules to one futex word (docs/protocol.md). */
-static void rf_word_death(struct rf_walker *w, unsigned long uaddr,
+/*
+ * Apply the death rules to one futex word (docs/protocol.md).  False if
+ * the word, when first read, was another owner's (or none's).
+ */
+static bool rf_word_death(struct rf_walker *w, unsigned long uaddr,
 			  enum rf_word_kind kind, bool pi)
 {
 	u32 mask = w->intent ? RF_OWNER_MASK : FUTEX_TID_MASK;
 	u32 uval, nval, cur, owner;
+	bool owned = true;
 	int tries = 0;
 	u64 v;
 
 	/* A misaligned atomic could split-lock; never touch one. */
 	if (uaddr & 3) {
 		rf_count(RF_STAT_FAULTS, 1);
-		return;
+		return true;
 	}
 retry:
 	if (rf_peek(w, uaddr, 4, &v)) {
@@ -334,6 +338,8 @@ retry:
 	}
 	uval = v;
 	owner = uval & mask;
+	if (!tries)
+		owned = owner == w->owner;
 
 	if (kind == RF_UNLOCKING) {
 		/*
@@ -393,6 +399,7 @@ out:
 		put_page(w->wpage);
 		w->wpage = NULL;
 	}
+	return owned;
 }
 
 /*
@@ -479,6 +486,8 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot,
 				break;
 			}
 			n++;
+			/* @next before the word: see below. */
+			smp_rmb();
 		}
 		have_next = false;
 		/*
@@ -487,13 +496,28 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot,
 		 * dequeued it still owns live memory) and then as pending.
 		 */
 		if (w->intent || e != pend_addr) {
-			rf_word_death(w, rf_futex_addr(w, e), RF_HELD,
-				      entry & 1);
+			bool owned = rf_word_death(w, rf_futex_addr(w, e),
+						   RF_HELD, entry & 1);
+
 			if (w->bail) {
 				rf_stop_at(w, RF_AT_ENTRY, entry, next, true,
 					   n, tortoise, power, lam);
 				return;
 			}
+			/*
+			 * The owner ID died before the walk (its waiters may
+			 * recover its words from then on), and a lock on the
+			 * list is its owner's until it is dequeued.  A word
+			 * that was not the owner's when read may have been
+			 * recovered by a waiter, and its node put on that
+			 * thread's list: @next cannot be trusted.  One that
+			 * was proves @next was read before any such move (a
+			 * word the walk cannot read proves nothing, and is
+			 * passed as mainline's walk passes it).  What is left
+			 * on the list, its waiters recover.
+			 */
+			if (w->intent && !owned)
+				break;
 		}
 		entry = next;
 		if ((entry & ~1UL) == head)

@@ -24,6 +24,7 @@ struct victim {
 	uint64_t head[3];
 	struct tlock lk[NLOCKS];
 	volatile int ready;
+	volatile uint32_t id;	/* the owner ID, intent lists */
 };
 
 /* Register a list holding @n of @v's locks; 0 or a step number. */
@@ -214,6 +215,80 @@ TEST(goes_on_where_it_stopped)
 	EXPECT_EQ(tid, c->word) TH_LOG("C, on no list of the owner's, changed");
 	EXPECT_EQ(kw, rf_stat("kill_walks"));
 	EXPECT_EQ(walks + 1, rf_stat("walks"));
+}
+
+/*
+ * An intent list: its owner's ID dies before the walk, so a waiter may
+ * recover a lock still on the list and put its node on its own list.  A
+ * walk that finds a word no longer the owner's does not follow that node.
+ * Staged as above: A marked at the signal, B write-protected; at the
+ * PTRACE_EVENT_EXIT stop, C (the next on the list) is recovered by
+ * "another owner" and its node linked to D, a word with the dead ID on
+ * no list.  B is marked at exit; C and D are left alone.
+ */
+TEST(recovered_node_not_followed)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct victim *v = tl_map(sizeof(*v), 0);
+	struct tlock *wp = tl_map(page, 0);
+	struct tlock *a, *c, *d;
+	uint32_t other = 0x1234 | OD;
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, v);
+	ASSERT_NE(NULL, wp);
+	if (!have_soft_dirty())
+		SKIP(return, "no soft-dirty tracking in this kernel");
+	a = &v->lk[0];
+	c = &v->lk[1];
+	d = &v->lk[2];
+	pid = fork();
+	if (pid == 0) {
+		int fd = rf_open();
+		long id = rf_owner_of(fd);
+		struct tlist l;
+
+		if (id <= 0)
+			_exit(2);
+		tl_init(&l, NATIVE, v->head);
+		c->word = id;
+		tl_push(&l, c);
+		wp[0].word = id;
+		tl_push(&l, &wp[0]);
+		a->word = id;
+		tl_push(&l, a);		/* walked: A, B, C */
+		d->word = id;		/* on no list */
+		if (tl_register(fd, &l, RF_PROTO_INTENT) < 0)
+			_exit(3);
+		if (clear_soft_dirty())
+			_exit(4);
+		v->id = id;
+		v->ready = 1;
+		for (;;)
+			pause();
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(RF_UNTIL(v->ready, 1000));
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
+	if (!WIFSTOPPED(status) ||
+	    status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+		ASSERT_TRUE(WIFSIGNALED(status));
+		SKIP(return, "this kernel does not stop a killed tracee at exit");
+	}
+	EXPECT_EQ(OD, a->word) TH_LOG("A not marked at the signal");
+	EXPECT_EQ(v->id, wp[0].word) TH_LOG("B marked before the exit walk?");
+	c->word = other;
+	tl_put(NATIVE, &d->node, (uintptr_t)v->head);
+	tl_put(NATIVE, &c->node, (uintptr_t)d);
+	ASSERT_EQ(0, ptrace(PTRACE_DETACH, pid, 0, 0));
+	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(OD, wp[0].word) TH_LOG("B: word %#x", wp[0].word);
+	EXPECT_EQ(other, c->word) TH_LOG("C, recovered by another, changed");
+	EXPECT_EQ(v->id, d->word) TH_LOG("D, reached through C's new link, changed");
 }
 
 /* Many threads, one lock each, killed at once: every word marked, once. */
