@@ -41,6 +41,52 @@ static int hold(struct victim *v, int n)
 	return tl_register(rf_open(), &l, RF_PROTO_MAINLINE) < 0 ? 2 : 0;
 }
 
+/* In the child: say it is ready, and wait to be killed. */
+static void __attribute__((noreturn)) wait_to_die(struct victim *v)
+{
+	v->ready = 1;
+	for (;;)
+		pause();
+}
+
+/*
+ * Once @ready, trace @pid for its exit event and SIGKILL it: 1 once it is held at
+ * PTRACE_EVENT_EXIT (the start of do_exit()), 0 if it died without
+ * stopping there, -1 on an error.
+ */
+static int kill_to_exit_stop(pid_t pid, volatile int *ready)
+{
+	int status;
+
+	if (!RF_UNTIL(*ready, 1000) || ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT) ||
+	    kill(pid, SIGKILL) || waitpid(pid, &status, __WALL) != pid)
+		return -1;
+	if (WIFSTOPPED(status) &&
+	    status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8)))
+		return 1;
+	return WIFSIGNALED(status) ? 0 : -1;
+}
+
+/* Kill @pid, held at its exit event; skip the test if it is not held. */
+#define HOLD_AT_EXIT(pid, ready) do {					\
+	int held_ = kill_to_exit_stop(pid, ready);			\
+									\
+	ASSERT_LE(0, held_);						\
+	if (!held_)							\
+		SKIP(return, "this kernel does not stop a killed tracee at exit"); \
+} while (0)
+
+/* Let a tracee held at its exit event go, and reap it: 0, or -1. */
+static int let_die(pid_t pid)
+{
+	int status;
+
+	if (ptrace(PTRACE_DETACH, pid, 0, 0) ||
+	    waitpid(pid, &status, __WALL) != pid || !WIFSIGNALED(status))
+		return -1;
+	return 0;
+}
+
 /*
  * Held at PTRACE_EVENT_EXIT (do_exit()'s start, before exit_mm()), a
  * SIGKILLed owner's words are marked already: the walk ran when it took
@@ -50,7 +96,7 @@ TEST(walked_before_exit)
 {
 	struct victim *v = tl_map(sizeof(*v), 0);
 	long long kw = rf_stat("kill_walks"), walks = rf_stat("walks");
-	int status, i;
+	int i;
 	pid_t pid;
 
 	ASSERT_NE(NULL, v);
@@ -58,29 +104,17 @@ TEST(walked_before_exit)
 	if (pid == 0) {
 		if (hold(v, NLOCKS))
 			_exit(2);
-		v->ready = 1;
-		for (;;)
-			pause();
+		wait_to_die(v);
 	}
 	ASSERT_LT(0, pid);
-	ASSERT_TRUE(RF_UNTIL(v->ready, 1000));
-	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT));
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
-	if (!WIFSTOPPED(status) ||
-	    status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
-		ASSERT_TRUE(WIFSIGNALED(status));
-		SKIP(return, "this kernel does not stop a killed tracee at exit");
-	}
+	HOLD_AT_EXIT(pid, &v->ready);
 	for (i = 0; i < NLOCKS; i++) {
 		uint32_t word = v->lk[i].word;
 
 		EXPECT_EQ(OD, word) TH_LOG("lock %d: word %#x at the exit event",
 					   i, word);
 	}
-	ASSERT_EQ(0, ptrace(PTRACE_DETACH, pid, 0, 0));
-	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
-	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, let_die(pid));
 	EXPECT_LE(0, kw) TH_LOG("no kill_walks counter");
 	EXPECT_EQ(kw + 1, rf_stat("kill_walks"));
 	EXPECT_EQ(walks + 1, rf_stat("walks"));
@@ -127,9 +161,7 @@ TEST(handed_back_at_a_fault)
 		 */
 		if (clear_soft_dirty())
 			_exit(3);
-		v->ready = 1;
-		for (;;)
-			pause();
+		wait_to_die(v);
 	}
 	ASSERT_LT(0, pid);
 	ASSERT_TRUE(RF_UNTIL(v->ready, 1000));
@@ -165,7 +197,6 @@ TEST(goes_on_where_it_stopped)
 	struct tlock *wp = tl_map(page, 0);
 	long long kw = rf_stat("kill_walks"), walks = rf_stat("walks");
 	struct tlock *a, *c;
-	int status;
 	pid_t pid, tid;
 
 	ASSERT_NE(NULL, v);
@@ -189,28 +220,16 @@ TEST(goes_on_where_it_stopped)
 			_exit(2);
 		if (clear_soft_dirty())
 			_exit(3);
-		v->ready = 1;		/* v's page writable again, wp's not */
-		for (;;)
-			pause();
+		wait_to_die(v);	/* v's page writable again, wp's not */
 	}
 	ASSERT_LT(0, pid);
-	ASSERT_TRUE(RF_UNTIL(v->ready, 1000));
+	HOLD_AT_EXIT(pid, &v->ready);
 	tid = c->word;
-	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT));
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
-	if (!WIFSTOPPED(status) ||
-	    status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
-		ASSERT_TRUE(WIFSIGNALED(status));
-		SKIP(return, "this kernel does not stop a killed tracee at exit");
-	}
 	EXPECT_EQ(OD, a->word) TH_LOG("A not marked at the signal");
 	EXPECT_EQ(tid, wp[0].word) TH_LOG("B marked before the exit walk?");
 	tl_put(NATIVE, &c->node, (uintptr_t)v->head);
 	tl_put(NATIVE, &a->node, (uintptr_t)c);
-	ASSERT_EQ(0, ptrace(PTRACE_DETACH, pid, 0, 0));
-	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
-	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, let_die(pid));
 	EXPECT_EQ(OD, wp[0].word) TH_LOG("B: word %#x", wp[0].word);
 	EXPECT_EQ(tid, c->word) TH_LOG("C, on no list of the owner's, changed");
 	EXPECT_EQ(kw, rf_stat("kill_walks"));
@@ -233,7 +252,6 @@ TEST(recovered_node_not_followed)
 	struct tlock *wp = tl_map(page, 0);
 	struct tlock *a, *c, *d;
 	uint32_t other = 0x1234 | OD;
-	int status;
 	pid_t pid;
 
 	ASSERT_NE(NULL, v);
@@ -264,28 +282,16 @@ TEST(recovered_node_not_followed)
 		if (clear_soft_dirty())
 			_exit(4);
 		v->id = id;
-		v->ready = 1;
-		for (;;)
-			pause();
+		wait_to_die(v);
 	}
 	ASSERT_LT(0, pid);
-	ASSERT_TRUE(RF_UNTIL(v->ready, 1000));
-	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT));
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
-	if (!WIFSTOPPED(status) ||
-	    status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
-		ASSERT_TRUE(WIFSIGNALED(status));
-		SKIP(return, "this kernel does not stop a killed tracee at exit");
-	}
+	HOLD_AT_EXIT(pid, &v->ready);
 	EXPECT_EQ(OD, a->word) TH_LOG("A not marked at the signal");
 	EXPECT_EQ(v->id, wp[0].word) TH_LOG("B marked before the exit walk?");
 	c->word = other;
 	tl_put(NATIVE, &d->node, (uintptr_t)v->head);
 	tl_put(NATIVE, &c->node, (uintptr_t)d);
-	ASSERT_EQ(0, ptrace(PTRACE_DETACH, pid, 0, 0));
-	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
-	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, let_die(pid));
 	EXPECT_EQ(OD, wp[0].word) TH_LOG("B: word %#x", wp[0].word);
 	EXPECT_EQ(other, c->word) TH_LOG("C, recovered by another, changed");
 	EXPECT_EQ(v->id, d->word) TH_LOG("D, reached through C's new link, changed");
