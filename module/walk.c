@@ -48,8 +48,8 @@ struct rf_walker {
 	bool direct;		/* @mm is current's: plain access first */
 	/*
 	 * Plain access only (a killed thread before its exit): the first
-	 * access that fails, or anything out of the ordinary, ends the walk
-	 * with @bail set, uncounted, for the exit hooks to do it again.
+	 * access that fails ends the walk with @bail set, before that word
+	 * is touched or counted, and @stop says where the exit walk goes on.
 	 */
 	bool early;
 	bool bail;
