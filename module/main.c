@@ -62,7 +62,7 @@ RF_PARAM(max_threads, 4194304, 1, 4194304,
 RF_PARAM(max_threads_per_user, 16384, 1, 4194304,
 	 "registered threads per user, at each user namespace level");
 
-atomic64_t rf_stats[RF_NR_STATS];
+DEFINE_PER_CPU(struct rf_stats, rf_counts);
 const char * const rf_stat_names[RF_NR_STATS] = {
 	[RF_STAT_REGISTRATIONS]		= "registrations",
 	[RF_STAT_WALKS]			= "walks",
@@ -196,12 +196,16 @@ static struct miscdevice rf_misc = {
 static ssize_t rf_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	int i;
+	u64 sum = 0;
+	int i, cpu;
 
-	for (i = 0; i < RF_NR_STATS; i++)
-		if (!strcmp(attr->attr.name, rf_stat_names[i]))
-			return sysfs_emit(buf, "%lld\n",
-					  atomic64_read(&rf_stats[i]));
+	for (i = 0; i < RF_NR_STATS; i++) {
+		if (strcmp(attr->attr.name, rf_stat_names[i]))
+			continue;
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu(rf_counts, cpu).n[i]);
+		return sysfs_emit(buf, "%llu\n", sum);
+	}
 	return -ENOENT;
 }
 

@@ -5,6 +5,7 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/percpu.h>
 #include <linux/mm_types.h>
 #include <linux/rhashtable-types.h>
 #include <linux/task_work.h>
@@ -40,12 +41,22 @@ enum rf_stat {
 	RF_NR_STATS
 };
 
-extern atomic64_t rf_stats[RF_NR_STATS];
+/*
+ * Per CPU: every exit of a registered thread counts several, and one
+ * shared cache line would be written by every CPU at once (a 128-thread
+ * kill on two vCPUs).  Summed when read (main.c).
+ */
+struct rf_stats {
+	u64 n[RF_NR_STATS];
+};
+
+DECLARE_PER_CPU(struct rf_stats, rf_counts);
 extern const char * const rf_stat_names[RF_NR_STATS];
 
 static inline void rf_count(enum rf_stat s, long n)
 {
-	atomic64_add(n, &rf_stats[s]);
+	if (n)
+		this_cpu_add(rf_counts.n[s], n);
 }
 
 struct rf_user;
