@@ -390,6 +390,7 @@ void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
 void rf_wake_owner_waiters(struct rf_thread *t)
 {
 	struct rf_waiter *w, *tmp;
+	bool heirs;
 	int n = 0;
 
 	spin_lock(&t->lock);
@@ -399,6 +400,8 @@ void rf_wake_owner_waiters(struct rf_thread *t)
 		wake_up_process(w->task);
 		n++;
 	}
+	/* Dead: neither list grows again, so a second call takes one lock. */
+	heirs = !list_empty(&t->heirs);
 	spin_unlock(&t->lock);
 	rf_count(RF_STAT_OWNER_WAKES, n);
 
@@ -407,7 +410,7 @@ void rf_wake_owner_waiters(struct rf_thread *t)
 	 * The bucket lock comes first: take one record at a time, held,
 	 * and look again under both locks (a wake may have moved it on).
 	 */
-	for (;;) {
+	while (heirs) {
 		struct rf_bucket *b;
 		struct rf_heir *h;
 
