@@ -67,15 +67,10 @@ static void rf_twork_fn(struct callback_head *cb)
  * at exec links itself to it; either way one asleep on its owner is
  * woken by the task_work.
  */
-static void rf_queue_walk(struct task_struct *p, enum task_work_notify_mode mode)
+static void rf_queue_walk(struct task_struct *p, struct rf_thread *t,
+			  enum task_work_notify_mode mode)
 {
-	struct rf_thread *t;
-
-	/* Every exit in the system passes here: keep the miss cheap. */
-	if (!rf_nr_threads())
-		return;
-	t = rf_lookup(p);
-	if (!t || !rf_claim(t))
+	if (!rf_claim(t))
 		return;
 	/*
 	 * A user of the address space, if one is left, keeps it for the
@@ -189,32 +184,46 @@ static void rf_probe_signal(void *data, int sig, struct kernel_siginfo *info,
  * and no user of the address space is taken.  Decided at run time: the
  * tracepoints' guard has changed more than once.
  */
-static bool rf_exit_now(struct task_struct *p)
+static bool rf_exit_now(struct task_struct *p, struct rf_thread *t)
 {
-	struct rf_thread *t;
-
 	if (p != current || !preemptible() || rcu_preempt_depth())
 		return false;
-	t = rf_lookup(p);
 	/* Only this thread claims it (its exit, exec or kill work). */
-	if (!t || !p->mm || p->mm != t->mm || !rf_claim(t))
+	if (!p->mm || p->mm != t->mm || !rf_claim(t))
 		return false;
 	rf_exit_direct(t);
 	return true;
 }
 
+/*
+ * Every exit and exec in the system passes here: a miss is one counter
+ * read, or with registrations anywhere, one lookup.  The registration
+ * cannot go meanwhile: only this thread ends it (its exit, exec or kill
+ * work, all of which claim it first).
+ */
 static void rf_probe_exit(RF_EXIT_PROBE_ARGS)
 {
-	if (rf_nr_threads() && rf_exit_now(p))
+	struct rf_thread *t;
+
+	if (!rf_nr_threads())
 		return;
-	rf_queue_walk(p, TWA_NONE);
+	t = rf_lookup(p);
+	if (!t || rf_claimed(t) || rf_exit_now(p, t))
+		return;
+	rf_queue_walk(p, t, TWA_NONE);
 }
 
 /* Mainline processes the robust list at exec; so do we, before user code. */
 static void rf_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 			  struct linux_binprm *bprm)
 {
-	rf_queue_walk(p, TWA_RESUME);
+	struct rf_thread *t;
+
+	if (!rf_nr_threads())
+		return;
+	t = rf_lookup(p);
+	if (t)
+		rf_queue_walk(p, t, TWA_RESUME);
 }
 
 static struct rf_tp {
