@@ -20,6 +20,7 @@
 #include <linux/sched/task.h>
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
+#include <linux/wait_bit.h>
 #include "rf.h"
 
 /*
@@ -28,8 +29,8 @@
  * here.  If not, the last user is gone and the address space's release is
  * due (exit_mmap() runs it after exit_aio() and friends): it has walked
  * this thread, is walking it, or will; in the last case it is handed the
- * walk and the end of the teardown, since removing our notifier now would
- * hide us from it.
+ * walk and the end of the teardown, since detaching from the mm's
+ * notifier now would hide us from it.
  */
 static void rf_twork_fn(struct callback_head *cb)
 {
@@ -49,10 +50,20 @@ static void rf_twork_fn(struct callback_head *cb)
 		    RF_WALK_IDLE)
 			rf_walk_thread(t, !(current->flags & PF_EXITING));
 		mmput(t->mm);
-	} else if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
-		   RF_WALK_IDLE) {
-		rf_thread_kill_id(t);
-		return;
+	} else {
+		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
+		    RF_WALK_IDLE) {
+			rf_thread_kill_id(t);
+			return;
+		}
+		/*
+		 * The release, in whoever dropped the last user (a /proc
+		 * reader, a CLONE_VM process), has claimed it: wait for its
+		 * walk, which never faults, so that the words are marked
+		 * before this thread can be reaped, as mainline's are.
+		 */
+		wait_var_event(&t->walk,
+			       atomic_read_acquire(&t->walk) == RF_WALK_DONE);
 	}
 	rf_thread_release(t);
 }

@@ -5,19 +5,30 @@
  *
  * A registration holds no mm_users reference (mmget() past the owner's
  * exit_mm() makes mm_update_next_owner() scan every process in the
- * system, on every registered exit).  Instead each registration is an
- * mmu interval notifier on its mm, over a range nothing maps (address 0,
- * one byte), which pins only the struct mm_struct (mm_count).  So the walk
- * of a dead thread reads its lists:
+ * system, on every registered exit).  Instead each address space with
+ * registrations has one mmu interval notifier (struct rf_mm), over a
+ * range nothing maps (address 0, one byte), which pins only the struct
+ * mm_struct (mm_count), and its registrations are attached to it.  So
+ * the walk of a dead thread reads its lists:
  *  - in the dying thread itself (task_work), while another user keeps the
  *    address space (mmget_not_zero() succeeds), or
  *  - from the notifier, which exit_mmap() calls first thing with the event
  *    MMU_NOTIFY_RELEASE, the address space still whole, in whoever drops
  *    the last user: usually the last thread of the process in its own
  *    exit_mm(), or the exec'ing thread in exec_mmap().
- * Whichever claims the registration first walks it (RF_WALK_*, rf.h); if
+ * Whichever claims a registration first walks it (RF_WALK_*, rf.h); if
  * the task_work finds no user left before the release has run, it hands
- * the release both the walk and the end of the teardown.
+ * the release both the walk and the end of the teardown; if the release
+ * (in another context) has claimed it already, the task_work waits for
+ * that walk to end (RF_WALK_DONE), never faulting, so the thread is not
+ * reaped before its words are marked.  The release holds a reference on
+ * each registration it walks.
+ *
+ * One notifier per address space, not per registration: detaching a
+ * thread is a list removal, where removing a notifier took the mm's
+ * notifier lock and mm_count, which every thread of a killed process
+ * contended for at once, and the interval tree every invalidation in the
+ * process searches holds one node, not one per registered thread.
  *
  * An interval notifier, not a plain mmu_notifier: the plain kind's
  * release ends in synchronize_srcu(), which made every registered process
@@ -46,47 +57,93 @@
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 #include "rf.h"
 
+/* An address space's notifier and the registrations attached to it. */
+struct rf_mm {
+	struct mmu_interval_notifier mni;	/* pins mm (mm_count) */
+	struct mm_struct *mm;			/* key */
+	struct hlist_node node;			/* in rf_mms, under rf_mms_lock */
+	refcount_t ref;				/* one per attached registration */
+	spinlock_t lock;			/* threads */
+	struct list_head threads;		/* rf_thread.mm_node */
+};
+
+/* Lookups and the last put under the lock: a hashed entry has ref > 0. */
+static DEFINE_HASHTABLE(rf_mms, 10);
+static DEFINE_SPINLOCK(rf_mms_lock);
+
+/* The release has walked @t: its thread may be waiting for that (hooks.c). */
+static void rf_walk_done(struct rf_thread *t)
+{
+	atomic_set_release(&t->walk, RF_WALK_DONE);
+	/* Orders the store before wake_up_var()'s look for sleepers. */
+	smp_mb();
+	wake_up_var(&t->walk);
+}
+
 /*
- * Every invalidation that overlaps address 0 comes here too (a program
- * that maps page 0); only the release means anything.
+ * The release: no user of the address space is left, so no thread runs
+ * user code in it again.  Every attached registration not yet claimed
+ * (or handed over) is claimed here and, with a reference, taken off to
+ * walk outside the lock.  Its owner ID is dead now: those asleep on it
+ * are woken before any walk's remote lookups, not after the rest of
+ * do_exit() (the task_work, which does it again, harmlessly, comes
+ * later), and each recovers its word itself.  No faults here: mm_users
+ * is 0 (khugepaged must not see the mm again), and this may not be a
+ * dying task.  Every other invalidation that overlaps address 0 (a
+ * program that maps page 0) comes here too and means nothing.
  */
 static bool rf_mm_invalidate(struct mmu_interval_notifier *mni,
 			     const struct mmu_notifier_range *range,
 			     unsigned long cur_seq)
 {
-	struct rf_thread *t = container_of(mni, struct rf_thread, mni);
+	struct rf_mm *m = container_of(mni, struct rf_mm, mni);
+	struct rf_thread *t, *tmp;
+	LIST_HEAD(unwalked);
+	LIST_HEAD(handed);
 	int old;
 
 	if (range->event != MMU_NOTIFY_RELEASE)
 		return true;
-	/*
-	 * @t stays: its removal (rf_mm_detach()) waits for an invalidation
-	 * in progress to end.  No faults here: mm_users is 0 (khugepaged
-	 * must not see the mm again), and this may not be a dying task.
-	 */
-	old = atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_RELEASE);
-	if (old == RF_WALK_HANDED) {	/* only we move it on from there */
-		/* A failed cmpxchg orders nothing: see t->resume after. */
-		smp_acquire__after_ctrl_dep();
-		atomic_set(&t->walk, RF_WALK_RELEASE);
+	spin_lock(&m->lock);
+	list_for_each_entry(t, &m->threads, mm_node) {
+		old = atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_RELEASE);
+		if (old == RF_WALK_HANDED) {	/* only we move it on */
+			/* A failed cmpxchg orders nothing: see t->resume after. */
+			smp_acquire__after_ctrl_dep();
+			atomic_set(&t->walk, RF_WALK_RELEASE);
+			list_add_tail(&t->rel_node, &handed);
+		} else if (old == RF_WALK_IDLE) {
+			list_add_tail(&t->rel_node, &unwalked);
+		} else {
+			continue;
+		}
+		/* Attached: its registration's own reference is held. */
+		refcount_inc(&t->ref);
+	}
+	spin_unlock(&m->lock);
+	/* HANDED: woken already. */
+	list_for_each_entry(t, &unwalked, rel_node)
+		rf_wake_owner_waiters(t);
+	list_for_each_entry_safe(t, tmp, &unwalked, rel_node) {
+		rf_walk_thread(t, true);
+		rf_walk_done(t);
+		rf_thread_put(t);
 	}
 	/*
-	 * No user is left, so no thread runs user code in this address
-	 * space again: the owner ID is dead now.  Wake those asleep on it
-	 * before the walk's remote lookups, not after the rest of do_exit()
-	 * (the task_work, which does it again, harmlessly, comes later);
-	 * each then recovers its word itself.  HANDED: done already.
+	 * Handed over: the rest of its teardown is a worker's, since
+	 * detaching the last registration removes this notifier, which
+	 * waits for this very release to end.
 	 */
-	if (old == RF_WALK_IDLE)
-		rf_wake_owner_waiters(t);
-	if (old == RF_WALK_IDLE || old == RF_WALK_HANDED)
+	list_for_each_entry_safe(t, tmp, &handed, rel_node) {
 		rf_walk_thread(t, true);
-	/* Removing our own notifier would wait for this very release. */
-	if (old == RF_WALK_HANDED)
+		rf_walk_done(t);
 		queue_work(system_unbound_wq, &t->teardown);
+		rf_thread_put(t);
+	}
 	return true;
 }
 
@@ -202,16 +259,16 @@ static int rf_prime_wait(struct rf_prime *p)
 	return ret;
 }
 
-/* Attach @t, a new registration of the current thread, to its mm. */
-int rf_mm_attach(struct rf_thread *t)
+/* Insert @mni over address 0 of @mm, the current thread's. */
+static int rf_mm_insert(struct mmu_interval_notifier *mni,
+			struct mm_struct *mm)
 {
-	struct mm_struct *mm = current->mm;
 	struct rf_prime *p;
 	int ret;
 
 	/*
 	 * A restart after a signal: wait for the prime it started.  Every
-	 * thread's first lock comes here: no global mutex unless a prime
+	 * process's first lock comes here: no global mutex unless a prime
 	 * is in flight somewhere.
 	 */
 	p = atomic_read(&rf_nprimes) ? rf_prime_get(mm, false) : NULL;
@@ -220,7 +277,7 @@ int rf_mm_attach(struct rf_thread *t)
 		if (ret)
 			return ret;
 	}
-	ret = mmu_interval_notifier_insert(&t->mni, mm, 0, 1, &rf_mm_ops);
+	ret = mmu_interval_notifier_insert(mni, mm, 0, 1, &rf_mm_ops);
 	if (ret == -EINTR) {
 		/* The mm's first notifier, interrupted: hand it over. */
 		p = rf_prime_get(mm, true);
@@ -228,21 +285,98 @@ int rf_mm_attach(struct rf_thread *t)
 			return PTR_ERR(p);
 		ret = rf_prime_wait(p);
 		if (!ret)
-			ret = mmu_interval_notifier_insert(&t->mni, mm, 0, 1,
+			ret = mmu_interval_notifier_insert(mni, mm, 0, 1,
 							   &rf_mm_ops);
 		/* The caller (a first lock) must never see -EINTR. */
 		if (ret == -EINTR)
 			ret = -ERESTARTNOINTR;
 	}
-	if (!ret)
-		t->mm = mm;
 	return ret;
 }
 
-/* Detach @t; its mm pointer is not to be used after this.  May sleep. */
+/* The notifier of @mm, with a reference for a registration, or NULL. */
+static struct rf_mm *rf_mm_find_get(struct mm_struct *mm)
+{
+	struct rf_mm *m;
+
+	hash_for_each_possible(rf_mms, m, node, (unsigned long)mm) {
+		if (m->mm == mm) {
+			refcount_inc(&m->ref);
+			return m;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Attach @t, a new registration of the current thread, to its mm's
+ * notifier, made if it has none.  The current thread is a user of the
+ * mm, so its release has not begun; the notifier pins the mm, so the key
+ * names no other.  Two first registrations of one mm may both make one:
+ * the second to get the lock uses the first's and drops its own.
+ */
+int rf_mm_attach(struct rf_thread *t)
+{
+	struct mm_struct *mm = current->mm;
+	struct rf_mm *m, *new;
+	int ret;
+
+	spin_lock(&rf_mms_lock);
+	m = rf_mm_find_get(mm);
+	spin_unlock(&rf_mms_lock);
+	if (!m) {
+		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+		if (!new)
+			return -ENOMEM;
+		new->mm = mm;
+		refcount_set(&new->ref, 1);
+		spin_lock_init(&new->lock);
+		INIT_LIST_HEAD(&new->threads);
+		ret = rf_mm_insert(&new->mni, mm);
+		if (ret) {
+			kfree(new);
+			return ret;
+		}
+		spin_lock(&rf_mms_lock);
+		m = rf_mm_find_get(mm);
+		if (!m) {
+			hash_add(rf_mms, &new->node, (unsigned long)mm);
+			m = new;
+			new = NULL;
+		}
+		spin_unlock(&rf_mms_lock);
+		if (new) {
+			mmu_interval_notifier_remove(&new->mni);
+			kfree(new);
+		}
+	}
+	spin_lock(&m->lock);
+	list_add_tail(&t->mm_node, &m->threads);
+	spin_unlock(&m->lock);
+	t->rfm = m;
+	t->mm = mm;
+	return 0;
+}
+
+/*
+ * Detach @t; the caller is not to use its mm pointer after this (a
+ * release in progress, which holds a reference, still does).  The last
+ * registration of an mm removes the notifier, which waits for a release
+ * in progress to end: never called from the release itself.  May sleep.
+ */
 void rf_mm_detach(struct rf_thread *t)
 {
-	mmu_interval_notifier_remove(&t->mni);
+	struct rf_mm *m = t->rfm;
+
+	spin_lock(&m->lock);
+	list_del(&t->mm_node);
+	spin_unlock(&m->lock);
+	if (!refcount_dec_and_lock(&m->ref, &rf_mms_lock))
+		return;
+	hash_del(&m->node);
+	spin_unlock(&rf_mms_lock);
+	mmu_interval_notifier_remove(&m->mni);
+	kfree(m);
 }
 
 int rf_mm_init(void)

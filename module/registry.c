@@ -148,7 +148,7 @@ void rf_thread_teardown(struct work_struct *work)
 {
 	struct rf_thread *t = container_of(work, struct rf_thread, teardown);
 
-	/* Waits for the release that queued this to end. */
+	/* The last detach waits for the release that queued this to end. */
 	rf_mm_detach(t);
 	rf_thread_put(t);
 }

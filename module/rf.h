@@ -60,6 +60,7 @@ static inline void rf_count(enum rf_stat s, long n)
 }
 
 struct rf_user;
+struct rf_mm;
 
 struct rf_slot {
 	u64 head;
@@ -98,7 +99,9 @@ struct rf_thread {
 	bool id_given;			/* told to userspace: keep until exit */
 	bool dead;			/* exited or exec'ed: under lock */
 	struct mm_struct *mm;		/* its lists' address space (mm.c) */
-	struct mmu_interval_notifier mni; /* pins mm; walks at its release */
+	struct rf_mm *rfm;		/* mm's notifier: pins it, walks at release */
+	struct list_head mm_node;	/* on rfm's threads */
+	struct list_head rel_node;	/* on its release's list (mm.c) */
 	atomic_t walk;			/* RF_WALK_* */
 	bool mm_held;			/* the exit probe took mm_users */
 	struct work_struct teardown;	/* after a walk handed to release */
@@ -185,9 +188,14 @@ void rf_mm_detach(struct rf_thread *t);
  * own task_work, holding mm_users.  IDLE -> RELEASE: the address space's
  * release.  IDLE -> HANDED: the task_work found no user left and the
  * release not yet run; the release walks it (HANDED -> RELEASE) and then
- * finishes the teardown the task_work left.
+ * finishes the teardown the task_work left.  RELEASE -> DONE: the release
+ * has walked it (a task_work that found RELEASE waits for that, so the
+ * words are recovered before its thread is reaped).
  */
-enum { RF_WALK_IDLE, RF_WALK_TASK, RF_WALK_RELEASE, RF_WALK_HANDED };
+enum {
+	RF_WALK_IDLE, RF_WALK_TASK, RF_WALK_RELEASE, RF_WALK_HANDED,
+	RF_WALK_DONE,
+};
 
 /* walk.c: the lists of a thread that died or exec'ed */
 void rf_walk_thread(struct rf_thread *t, bool nofault);
