@@ -32,7 +32,8 @@ static const struct rhashtable_params rf_thread_params = {
 	.key_offset	= offsetof(struct rf_thread, task),
 	.head_offset	= offsetof(struct rf_thread, node),
 	/*
-	 * 8 KiB of buckets from the start: a process of a few hundred
+	 * 1024 buckets from the start (one 16 KiB allocation, system
+	 * wide, on 4 KiB pages): a process of a few hundred
 	 * threads that registers and dies over and over (a kill of one
 	 * costs each of its threads a removal) never makes the table
 	 * rehash, which a worker would do alongside the exits.
