@@ -337,6 +337,16 @@ int rf_mm_attach(struct rf_thread *t)
 			kfree(new);
 			return ret;
 		}
+		/*
+		 * Inserted while an invalidation runs in another context
+		 * (reclaim, migration), the notifier joins the tree only
+		 * when that ends.  Were the process to exit first, its
+		 * release would not see the notifier, nor walk the
+		 * registrations attached to it.  So wait for that end, as
+		 * the removal does; the wait is bounded by that
+		 * invalidation.
+		 */
+		mmu_interval_read_begin(&new->mni);
 		spin_lock(&rf_mms_lock);
 		m = rf_mm_find_get(mm);
 		if (!m) {
