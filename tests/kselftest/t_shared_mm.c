@@ -26,7 +26,6 @@
 struct part {
 	char head[64];
 	struct tlock lk;
-	pid_t pid;
 	int ready;		/* 1 registered, -1 failed */
 	uint32_t go;		/* 1: exit_group() now */
 };
@@ -52,7 +51,6 @@ static void hold_then_exit(struct part *p)
 	tl_init(&l, sizeof(void *) * 8, p->head);
 	p->lk.word = syscall(SYS_gettid);
 	tl_push(&l, &p->lk);
-	p->pid = syscall(SYS_getpid);
 	__atomic_store_n(&p->ready, tl_register(rf_open(), &l,
 						RF_PROTO_MAINLINE) == 0 ? 1 : -1,
 			 __ATOMIC_SEQ_CST);
