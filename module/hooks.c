@@ -42,8 +42,7 @@ static void rf_twork_fn(struct callback_head *cb)
 	 * Here, not in the probe: these take t->lock and bucket locks,
 	 * which sleep on PREEMPT_RT.
 	 */
-	rf_wake_owner_waiters(t);
-	rf_pass_wake(t);
+	rf_owner_dies(t);
 	rf_thread_unpublish(t);
 	if (t->mm_held) {
 		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
@@ -53,7 +52,7 @@ static void rf_twork_fn(struct callback_head *cb)
 	} else {
 		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
 		    RF_WALK_IDLE) {
-			rf_thread_kill_id(t);
+			rf_thread_erase_id(t);
 			return;
 		}
 		/*
@@ -107,8 +106,7 @@ static void rf_queue_walk(struct task_struct *p, struct rf_thread *t,
  */
 static void rf_exit_direct(struct rf_thread *t)
 {
-	rf_wake_owner_waiters(t);
-	rf_pass_wake(t);
+	rf_owner_dies(t);
 	rf_thread_unpublish(t);
 	if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
 	    RF_WALK_IDLE)
@@ -137,8 +135,7 @@ static void rf_kwork_fn(struct callback_head *cb)
 	struct rf_thread *t = container_of(cb, struct rf_thread, kwork);
 
 	if (current->mm == t->mm && rf_claim(t)) {
-		rf_wake_owner_waiters(t);
-		rf_pass_wake(t);
+		rf_owner_dies(t);
 		/* No release can run: this thread is a user of the mm. */
 		atomic_set(&t->walk, RF_WALK_TASK);
 		if (rf_walk_thread_early(t)) {

@@ -129,17 +129,23 @@ struct rf_thread *rf_owner_get(u32 id)
 	return t;
 }
 
-/* The owner ID dies: its waiters are woken and no lookup finds it. */
-void rf_thread_kill_id(struct rf_thread *t)
+/*
+ * No lookup finds the owner ID from now on.  It is dead already
+ * (rf_owner_dies() or rf_wake_owner_waiters()): a lookup meanwhile finds
+ * @t dead, and no waiter links itself to a dead owner.
+ */
+void rf_thread_erase_id(struct rf_thread *t)
 {
-	rf_wake_owner_waiters(t);
 	xa_erase(&rf_owners, t->id);
 }
 
-/* Drop a registration that is already out of the table; may sleep. */
+/*
+ * Drop a registration that is already out of the table and whose owner
+ * ID is dead; may sleep.
+ */
 void rf_thread_release(struct rf_thread *t)
 {
-	rf_thread_kill_id(t);
+	rf_thread_erase_id(t);
 	rf_mm_detach(t);
 	rf_thread_put(t);
 }
@@ -214,6 +220,8 @@ struct rf_thread *rf_register_current(void)
 	/* Published: from here on it goes the way every registration goes. */
 	ret = rhashtable_insert_fast(&rf_threads, &t->node, rf_thread_params);
 	if (ret) {
+		/* Its ID was in the XArray: a lookup may have found it. */
+		rf_wake_owner_waiters(t);
 		rf_thread_release(t);
 		return ERR_PTR(ret);
 	}
@@ -238,6 +246,7 @@ void rf_unregister_current(struct rf_thread *t)
 	if (t->id_given || t->nused || !rf_claim(t))
 		return;
 	rhashtable_remove_fast(&rf_threads, &t->node, rf_thread_params);
+	rf_wake_owner_waiters(t);
 	rf_thread_release(t);
 }
 

@@ -155,7 +155,7 @@ struct rf_thread *rf_lookup(struct task_struct *task);
 struct rf_thread *rf_register_current(void);
 void rf_unregister_current(struct rf_thread *t);
 void rf_thread_unpublish(struct rf_thread *t);
-void rf_thread_kill_id(struct rf_thread *t);
+void rf_thread_erase_id(struct rf_thread *t);
 void rf_thread_release(struct rf_thread *t);
 struct rf_thread *rf_owner_get(u32 id);
 struct rf_thread *rf_thread_get(struct task_struct *task);
@@ -215,6 +215,6 @@ long rf_ioctl_wake(struct rf_wake *arg);
 void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
 		  struct page *page, int nr);
 void rf_wake_owner_waiters(struct rf_thread *t);
-void rf_pass_wake(struct rf_thread *t);
+void rf_owner_dies(struct rf_thread *t);
 
 #endif /* _RF_H */

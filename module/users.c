@@ -22,7 +22,9 @@
  * namespace's.  A child entry's count is part of its parent's, so a parent
  * outlives its children.  Entries are allocated (memcg charged) with
  * rf_users_lock dropped, and freed, and their namespaces put, after it is
- * released.
+ * released.  Counts rise only under the lock, and reach zero only under
+ * it; an uncharge that leaves a count above zero takes no lock (a kill of
+ * a process of many threads uncharges each, at once).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -38,7 +40,7 @@ struct rf_user {
 	struct user_namespace *ns;	/* referenced while the entry lives */
 	struct rf_user *parent;		/* the level above; NULL at the top */
 	kuid_t uid;
-	unsigned int threads;		/* under rf_users_lock */
+	atomic_t threads;		/* see above */
 };
 
 static DEFINE_HASHTABLE(rf_users, 8);
@@ -90,6 +92,7 @@ struct rf_user *rf_user_charge(void)
 				 max(READ_ONCE(rf_max_threads) / 2, 1U));
 	struct rf_user *u, *child = NULL, *leaf = NULL;
 	unsigned int need, have = 0;
+	bool made, child_made = false;
 	struct user_namespace *ns;
 	struct hlist_node *tmp;
 	HLIST_HEAD(fresh);
@@ -104,7 +107,7 @@ struct rf_user *rf_user_charge(void)
 			u = rf_user_find(ns, uid);
 			if (!u) {
 				need++;
-			} else if (u->threads >= limit &&
+			} else if (atomic_read(&u->threads) >= limit &&
 				   !rf_user_exempt(ns, uid)) {
 				leaf = ERR_PTR(-ENOSPC);
 				goto out_unlock;
@@ -127,17 +130,20 @@ struct rf_user *rf_user_charge(void)
 	for (ns = cred->user_ns, uid = cred->uid; ns;
 	     rf_level_up(&ns, &uid)) {
 		u = rf_user_find(ns, uid);
-		if (!u) {
+		made = !u;
+		if (made) {
 			u = hlist_entry(fresh.first, struct rf_user, node);
 			hlist_del(&u->node);
 			u->ns = get_user_ns(ns);
 			u->uid = uid;
 			hash_add(rf_users, &u->node, rf_user_key(ns, uid));
 		}
-		u->threads++;
-		if (child)
+		/* An entry's parent never changes: set once, when made. */
+		if (child_made)
 			child->parent = u;
-		else
+		child_made = made;
+		atomic_inc(&u->threads);
+		if (!leaf)
 			leaf = u;
 		child = u;
 	}
@@ -150,27 +156,23 @@ out_free:
 }
 
 /*
- * Uncharge one registration at every level.  Process context, possibly
- * under another spinlock (a wait-queue bucket's): it never sleeps, as
- * put_user_ns() only schedules the namespace's freeing (it is called from
- * RCU callbacks too), and takes no lock that an interrupt takes.
+ * Uncharge one registration at every level, leaf first: a level's count
+ * still holds this charge while the one below is dropped, so the parent
+ * read before is alive.  Process context, possibly under another spinlock
+ * (a wait-queue bucket's): it never sleeps, as put_user_ns() only
+ * schedules the namespace's freeing (it is called from RCU callbacks too),
+ * and takes no lock that an interrupt takes.
  */
 void rf_user_uncharge(struct rf_user *u)
 {
 	struct rf_user *up;
-	struct hlist_node *tmp;
-	HLIST_HEAD(dead);
 
-	spin_lock(&rf_users_lock);
 	for (; u; u = up) {
 		up = u->parent;
-		if (!--u->threads) {
-			hash_del(&u->node);
-			hlist_add_head(&u->node, &dead);
-		}
-	}
-	spin_unlock(&rf_users_lock);
-	hlist_for_each_entry_safe(u, tmp, &dead, node) {
+		if (!atomic_dec_and_lock(&u->threads, &rf_users_lock))
+			continue;
+		hash_del(&u->node);
+		spin_unlock(&rf_users_lock);
 		put_user_ns(u->ns);
 		kfree(u);
 	}
@@ -191,7 +193,7 @@ ssize_t rf_users_show(char *buf)
 	hash_for_each(rf_users, bkt, u, node) {
 		n += sysfs_emit_at(buf, n, "%u %u %u\n",
 				   from_kuid_munged(&init_user_ns, u->uid),
-				   u->threads, u->ns->ns.inum);
+				   atomic_read(&u->threads), u->ns->ns.inum);
 		if (n >= PAGE_SIZE - 48)
 			break;
 	}

@@ -322,7 +322,7 @@ static int rf_wake_key(const struct rf_key *key, int nr)
 		/*
 		 * The woken thread may also die before it takes the lock, its
 		 * list unreadable (WALK_FAIL): its death then passes one wake
-		 * on here (rf_pass_wake()), for waiters that did not ask for
+		 * on here (rf_owner_dies()), for waiters that did not ask for
 		 * an owner's death.  Spurious if it took the lock meanwhile.
 		 */
 		spin_lock(&heir->lock);
@@ -384,12 +384,15 @@ void rf_wake_dead(struct mm_struct *mm, unsigned long uaddr,
  * @t exits or execs (or unregisters): its owner ID names no live thread
  * from now on.  Wake everyone asleep on a word it owns, so each can ask
  * for recovery, whether or not the exit walk can read the list that
- * names the word.  Process context: t->lock sleeps on PREEMPT_RT, so
- * the exit and exec probes leave this to their task_work.
+ * names the word.  @pass: @t is the current thread, and passes on the
+ * wake it may not have used (rf_wake_key()), read in the same lock.
+ * Process context: t->lock sleeps on PREEMPT_RT, so the exit and exec
+ * probes leave this to their task_work.
  */
-void rf_wake_owner_waiters(struct rf_thread *t)
+static void __rf_wake_owner_waiters(struct rf_thread *t, bool pass)
 {
 	struct rf_waiter *w, *tmp;
+	struct rf_key key = {};
 	bool heirs;
 	int n = 0;
 
@@ -402,6 +405,11 @@ void rf_wake_owner_waiters(struct rf_thread *t)
 	}
 	/* Dead: neither list grows again, so a second call takes one lock. */
 	heirs = !list_empty(&t->heirs);
+	if (pass) {
+		key.ptr = t->heir_key[0];
+		key.off = t->heir_key[1];
+		key.tag = t->heir_key[2];
+	}
 	spin_unlock(&t->lock);
 	rf_count(RF_STAT_OWNER_WAKES, n);
 
@@ -430,6 +438,19 @@ void rf_wake_owner_waiters(struct rf_thread *t)
 		spin_unlock(&b->lock);
 		rf_heir_put(h);
 	}
+	if (key.ptr)
+		rf_wake_key(&key, 1);
+}
+
+void rf_wake_owner_waiters(struct rf_thread *t)
+{
+	__rf_wake_owner_waiters(t, false);
+}
+
+/* The current thread @t exits or execs: its waiters, then its wake. */
+void rf_owner_dies(struct rf_thread *t)
+{
+	__rf_wake_owner_waiters(t, true);
 }
 
 /*
@@ -486,20 +507,6 @@ static struct rf_thread *rf_owner_lock_live(u32 val)
 	spin_unlock(&t->lock);
 	rf_thread_put(t);
 	return NULL;
-}
-
-/* @t exits or execs: pass on the wake it may not have used (rf_wake_key). */
-void rf_pass_wake(struct rf_thread *t)
-{
-	struct rf_key key;
-
-	spin_lock(&t->lock);
-	key.ptr = t->heir_key[0];
-	key.off = t->heir_key[1];
-	key.tag = t->heir_key[2];
-	spin_unlock(&t->lock);
-	if (key.ptr)
-		rf_wake_key(&key, 1);
 }
 
 /*

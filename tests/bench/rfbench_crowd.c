@@ -63,7 +63,7 @@ static void *crowd_thread(void *p)
 /*
  * One run: ms from the main thread's unlock to the last join; *@wakes,
  * rf only, the module's wakes meanwhile (an exit may pass one on,
- * rf_pass_wake(), the last thread's after its join), else -1.
+ * rf_owner_dies(), the last thread's after its join), else -1.
  */
 static double crowd_run(struct crowd *c, int n, long long *wakes)
 {
