@@ -10,10 +10,13 @@
 # "-a aarch64" and cross.sh's compiler, in a private DKMS tree and source
 # tree under the cache (an arm64 user's DKMS runs the same make natively).
 #
-# Debian 12's kernels are built by the host's DKMS.  A trixie kernel's
+# Debian 12's kernels are built by the host's DKMS, in a DKMS tree and
+# source tree of our own under the cache (dkms-amd64/, dkms-arm64/): the
+# host's /usr/src and /var/lib/dkms, where its owner may have installed
+# this very module, are neither read nor changed.  A trixie kernel's
 # (kernel.sh gives KCHROOT) by the DKMS of the Debian 13 chroot, where its
 # headers are installed, as a trixie user's DKMS would: the tree is copied
-# to the chroot's /usr/src, and one build at a time holds its DKMS tree.
+# to the chroot's /usr/src.  One build at a time holds each DKMS tree.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -30,16 +33,17 @@ log=$(mktemp "${TMPDIR:-/tmp}/rf-dkms.XXXXXX")
 trap 'rm -f "$log"' EXIT
 
 # Cross: kbuild takes ARCH and CROSS_COMPILE from the environment DKMS
-# passes to its MAKE line; the trees are ours alone.
-dkms=(dkms) src=/usr/src xarch=()
+# passes to its MAKE line.
+trees=$cache/dkms-amd64 xarch=()
 if [ ${#karch[@]} -gt 0 ]; then
 	eval "$("$here/cross.sh" aarch64)"
 	export PATH=$CROSS_PATH:$PATH ARCH=arm64 CROSS_COMPILE
-	src=$cache/dkms-arm64/src
-	mkdir -p "$src" "$cache/dkms-arm64/tree"
-	dkms=(dkms --sourcetree "$src" --dkmstree "$cache/dkms-arm64/tree")
+	trees=$cache/dkms-arm64
 	xarch=(-a aarch64)	# not with "remove --all", which refuses it
 fi
+src=$trees/src dtree=$trees/tree
+mkdir -p "$src" "$dtree"
+dkms=(dkms --sourcetree "$src" --dkmstree "$dtree")
 
 host_added=
 for k in "$@"; do
@@ -61,14 +65,14 @@ for k in "$@"; do
 		fi
 	else
 		if [ -z "$host_added" ]; then
+			exec 9>"$trees.lock"
+			flock 9
 			mkdir -p "$src/robustfutex-$ver"
 			rsync -a --delete "${files[@]}" "$src/robustfutex-$ver/"
 			"${dkms[@]}" remove "robustfutex/$ver" --all >/dev/null 2>&1 || true
 			"${dkms[@]}" add "robustfutex/$ver" >/dev/null
 			host_added=1
 		fi
-		dtree=/var/lib/dkms
-		[ ${#karch[@]} -eq 0 ] || dtree=$cache/dkms-arm64/tree
 		mtree=$dtree/robustfutex/$ver/$krel
 		if ! "${dkms[@]}" ${xarch[@]+"${xarch[@]}"} build "robustfutex/$ver" -k "$krel" \
 			--kernelsourcedir "$KDIR" --force >"$log" 2>&1; then
