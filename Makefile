@@ -26,7 +26,8 @@
 #                        ARCH=arm64: Debian's arm64 6.1|6.12, report/6.12-arm64)
 #
 # Install locations: DESTDIR, PREFIX (/usr/local), LIBDIR, LIB32DIR,
-# INCLUDEDIR, SBINDIR, MANDIR, DOCDIR, PRELOADDIR and PRELOAD32DIR (the
+# INCLUDEDIR, SBINDIR, MANDIR, DOCDIR, PCDIR and PC32DIR (pkgconfig/ in
+# LIBDIR and LIB32DIR unless set), PRELOADDIR and PRELOAD32DIR (the
 # preload's: LIBDIR and LIB32DIR unless set); the module goes to
 # $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR) (extra).
 
@@ -47,6 +48,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/robustfutex
 PCDIR ?= $(LIBDIR)/pkgconfig
+PC32DIR ?= $(LIB32DIR)/pkgconfig
 PRELOADDIR ?= $(LIBDIR)
 PRELOAD32DIR ?= $(LIB32DIR)
 INSTALL_MOD_PATH ?=
@@ -271,6 +273,11 @@ SAMPLES := modules-load.d/robustfutex.conf modprobe.d/robustfutex.conf
 BUILT_OPT := $(if $(wildcard $(B)/bin/rfctl),tools) \
 	$(if $(wildcard $(B)/lib/librobustfutex-pthread.so),preload) \
 	$(if $(wildcard $(B)/lib32/librobustfutex.so),lib32)
+# $(call pc_file,LIBDIR,FILE): robustfutex.pc for the library in LIBDIR.
+pc_file = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(1)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    lib/robustfutex.pc.in >$(2)
+
 # $(call dir_prune,DIRS): with DESTDIR, each DIR and its parents up to
 # DESTDIR while empty; without, each DIR if empty.
 dir_prune = for d in $(1); do \
@@ -298,9 +305,7 @@ install-userspace: lib $(BUILT_OPT)
 	ln -sf $(LIBFILE) $(D)$(LIBDIR)/librobustfutex.so.$(SOVERSION)
 	ln -sf librobustfutex.so.$(SOVERSION) $(D)$(LIBDIR)/librobustfutex.so
 	install -m 644 $(B)/lib/librobustfutex.a $(D)$(LIBDIR)/librobustfutex.a
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    lib/robustfutex.pc.in >$(D)$(PCDIR)/robustfutex.pc
+	$(call pc_file,$(LIBDIR),$(D)$(PCDIR)/robustfutex.pc)
 ifneq ($(filter preload,$(BUILT_OPT)),)
 	install -D -m 644 $(B)/lib/librobustfutex-pthread.so $(D)$(PRELOADDIR)/librobustfutex-pthread.so
 endif
@@ -314,6 +319,8 @@ ifneq ($(filter lib32,$(BUILT_OPT)),)
 	ln -sf librobustfutex.so.$(SOVERSION) $(D)$(LIB32DIR)/librobustfutex.so
 	install -m 644 $(B)/lib32/librobustfutex.a $(D)$(LIB32DIR)/librobustfutex.a
 	install -D -m 644 $(B)/lib32/librobustfutex-pthread.so $(D)$(PRELOAD32DIR)/librobustfutex-pthread.so
+	install -d $(D)$(PC32DIR)
+	$(call pc_file,$(LIB32DIR),$(D)$(PC32DIR)/robustfutex.pc)
 endif
 	@set -e; for m in $(MANPAGES); do \
 		echo "install -D -m 644 $$m $(D)$(MANDIR)/man$${m##*.}/$${m##*/}"; \
@@ -338,11 +345,11 @@ uninstall-userspace:
 	rm -f $(addprefix $(D)$(LIB32DIR)/,$(LIBFILE) librobustfutex.so.$(SOVERSION) \
 		librobustfutex.so librobustfutex.a)
 	rm -f $(D)$(PRELOADDIR)/librobustfutex-pthread.so $(D)$(PRELOAD32DIR)/librobustfutex-pthread.so
-	rm -f $(D)$(PCDIR)/robustfutex.pc $(D)$(SBINDIR)/rfctl
+	rm -f $(D)$(PCDIR)/robustfutex.pc $(D)$(PC32DIR)/robustfutex.pc $(D)$(SBINDIR)/rfctl
 	$(if $(MANPAGES),rm -f $(foreach m,$(MANPAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))))
 	rm -f $(addprefix $(D)$(DOCDIR)/examples/,$(SAMPLES))
 	@$(call dir_prune,$(D)$(INCLUDEDIR)/robustfutex $(addprefix $(D)$(DOCDIR)/examples/,$(dir $(SAMPLES))) \
-		$(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(patsubst %/,%,$(dir $(D)$(DOCDIR))) $(D)$(PCDIR) \
+		$(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(patsubst %/,%,$(dir $(D)$(DOCDIR))) $(D)$(PCDIR) $(D)$(PC32DIR) \
 		$(filter-out $(D)$(LIBDIR) $(D)$(LIB32DIR),$(D)$(PRELOADDIR) $(D)$(PRELOAD32DIR)) \
 		$(sort $(foreach m,$(MANPAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m))))) \
 		$(if $(D),$(D)$(LIBDIR) $(D)$(LIB32DIR) $(D)$(SBINDIR) $(D)$(INCLUDEDIR)))

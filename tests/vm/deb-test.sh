@@ -13,7 +13,8 @@
 #   - `apt install ./*.deb` in a throwaway copy of that chroot, where DKMS
 #     builds and installs the module for that kernel; what the packages
 #     installed is checked there (modinfo, rfctl, a program built with
-#     pkg-config, the 32-bit library, man pages), then `apt purge` must
+#     pkg-config, 64- and 32-bit, the 32-bit library, man pages), then
+#     `apt purge` must
 #     leave nothing behind;
 #   - the module DKMS built, loaded in QEMU on that kernel: tests/vm/vm-run
 #     --kernel 6.1 --ko build/deb/KREL/robustfutex.ko -- /rf/tests/t_basic
@@ -371,6 +372,28 @@ else
 	nok "no lib32robustfutex0 built"
 fi
 
+# The same program built "gcc -m32" against lib32robustfutex-dev, with
+# its pkg-config file; gcc-multilib is the user's to install, as for any
+# lib32*-dev.  Checked by its class and what it needs, not run.
+prog32() {
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get -y install gcc-multilib >/dev/null &&
+	chroot "$root" sh -exc '
+		cd /tmp
+		export PKG_CONFIG_LIBDIR=/usr/lib32/pkgconfig
+		pkg-config --variable=libdir robustfutex | grep -x /usr/lib32
+		gcc -m32 -Wall -Werror -o prog32 prog.c $(pkg-config --cflags --libs robustfutex)
+		gcc -m32 -Wall -Werror -static -o prog32-static prog.c $(pkg-config --static --cflags --libs robustfutex)
+		readelf -h prog32 | grep "Class: *ELF32"
+		readelf -h prog32-static | grep "Class: *ELF32"
+		readelf -d prog32 | grep -F "[librobustfutex.so.0]"'
+}
+if [[ " $pkgs " == *" lib32robustfutex-dev "* ]]; then
+	check "a program built gcc -m32 with pkg-config against lib32robustfutex-dev, shared and static" \
+		"$out/prog32.log" prog32
+else
+	nok "no lib32robustfutex-dev built"
+fi
+
 # Every page in man/ installed, by its section, by one of the packages.
 mans=("$top"/man/*.[1-8])
 if [ -e "${mans[0]}" ]; then
@@ -395,6 +418,7 @@ leftover() {
 	left=$(cd "$root" && ls -d lib/modules/*/updates/dkms/robustfutex.ko* var/lib/dkms/robustfutex \
 		usr/src/robustfutex-* etc/modprobe.d/robustfutex.conf usr/sbin/rfctl \
 		usr/lib/x86_64-linux-gnu/librobustfutex* usr/lib32/librobustfutex* \
+		usr/lib/x86_64-linux-gnu/pkgconfig/robustfutex.pc usr/lib32/pkgconfig/robustfutex.pc \
 		usr/include/robustfutex* 2>/dev/null || true)
 	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
 }
