@@ -15,7 +15,9 @@
  * page:
  *  - a fault that would wait forever does not: userfaultfd refuses to
  *    block a PF_EXITING task, and the release (or an exec'ing task) does
- *    not fault at all (FOLL_NOFAULT);
+ *    not fault through GUP (FOLL_NOFAULT); in the last thread's own
+ *    exit_mm() it faults by hand only a mapped page's write upgrade and
+ *    an anonymous or shmem page's read (rf_may_fault_in());
  *  - a word is written through a pinned page (FOLL_PIN | FOLL_WRITE): a
  *    fork by a surviving sibling copies a pinned page for the child
  *    rather than sharing it, so the write lands in this mm;
@@ -33,6 +35,8 @@
 #include <linux/sched/signal.h>
 #include <linux/ratelimit.h>
 #include <linux/oom.h>
+#include <linux/magic.h>
+#include <linux/userfaultfd_k.h>
 #include "rf.h"
 
 enum rf_word_kind {
@@ -44,7 +48,7 @@ enum rf_word_kind {
 struct rf_walker {
 	struct mm_struct *mm;
 	unsigned int gup_flags;	/* FOLL_NOFAULT outside an exiting task */
-	bool upgrade;		/* FOLL_NOFAULT, but write-fault mapped pages */
+	bool upgrade;		/* FOLL_NOFAULT, but see rf_fault_by_hand() */
 	bool direct;		/* @mm is current's: plain access first */
 	/*
 	 * Plain access only (a killed thread before its exit): the first
@@ -105,6 +109,53 @@ static void rf_page_drop(struct rf_walker *w)
 }
 
 /*
+ * Whether the release's walk, in the last thread's own exit_mm()
+ * (w->upgrade), may fault the page of @addr in for reading, as mainline's
+ * walk would: anonymous or tmpfs (shmem) memory, whose faults wait for
+ * nothing but swap, not registered with userfaultfd, under a page table
+ * that exists.  So the fault allocates no page table and never reaches
+ * the THP paths that would hand the mm to khugepaged again
+ * (khugepaged_exit() has run).  A file system's page may wait on that
+ * file system for ever (FUSE, NFS): never.  mmap_lock held for reading.
+ */
+static bool rf_may_fault_in(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct file *f;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t pmd;
+
+	if (!vma || userfaultfd_armed(vma) ||
+	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
+		return false;
+	f = vma->vm_file;
+	if (!vma_is_anonymous(vma) &&
+	    !(f && file_inode(f)->i_sb->s_magic == TMPFS_MAGIC))
+		return false;
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return false;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return false;
+	/* A leaf (huge) or non-present entry is "bad" here too. */
+	pmd = READ_ONCE(*pmd_offset(pud, addr));
+	return !pmd_none(pmd) && !pmd_bad(pmd);
+}
+
+/* The release's walk may fault in the last thread (rf_walk_thread()). */
+static bool rf_fault_by_hand(struct rf_walker *w)
+{
+	return w->upgrade && !tsk_is_oom_victim(current) &&
+	       !check_stable_address_space(w->mm);
+}
+
+/*
  * Hold the page of @uaddr.  @write: pinned writable (copy-on-write
  * broken, so a fork by a surviving sibling copies the page for the child
  * and a write lands in this mm); the walk's flags decide whether that may
@@ -134,9 +185,7 @@ static noinline int rf_page_fetch(struct rf_walker *w, unsigned long uaddr,
 		 * collapse.  Remote, so protection keys are ignored; an OOM
 		 * victim's memory may be reaped meanwhile.
 		 */
-		if (n != 1 && locked && w->upgrade &&
-		    !tsk_is_oom_victim(current) &&
-		    !check_stable_address_space(w->mm) &&
+		if (n != 1 && locked && rf_fault_by_hand(w) &&
 		    !fixup_user_fault(w->mm, uaddr,
 				      FAULT_FLAG_WRITE | FAULT_FLAG_REMOTE,
 				      NULL))
@@ -149,6 +198,16 @@ static noinline int rf_page_fetch(struct rf_walker *w, unsigned long uaddr,
 				  &w->page, &locked);
 		w->pinned = n == 1;
 		if (n != 1 && locked)
+			n = rf_gup_remote(w->mm, addr, flags, &w->page,
+					  &locked);
+		/*
+		 * Not mapped (zapped, swapped out): the release's walk reads
+		 * it in where rf_may_fault_in() allows, else the word or the
+		 * rest of the list is counted in faults.
+		 */
+		if (n != 1 && locked && rf_fault_by_hand(w) &&
+		    rf_may_fault_in(w->mm, addr) &&
+		    !fixup_user_fault(w->mm, uaddr, FAULT_FLAG_REMOTE, NULL))
 			n = rf_gup_remote(w->mm, addr, flags, &w->page,
 					  &locked);
 	}
