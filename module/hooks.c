@@ -7,11 +7,13 @@
  * queues each registered thread's walk for before its exit begins.
  *
  * At exit the probe (atomic context up to about 7.0) only queues a
- * task_work on the dying thread; that runs in the thread itself (PF_EXITING, its own priority and
- * OOM standing) before it is reaped, so recovery is done before waitpid()
- * returns.  It marks the owner ID dead, wakes its waiters and walks the
- * thread's lists through the remote-access API (walk.c); nothing waits on
- * another context.  docs/exit-walk.md says why it runs where it does.
+ * task_work on the dying thread; that runs in the thread itself
+ * (PF_EXITING, its own priority and OOM standing) before it is reaped, so
+ * recovery is done before waitpid() returns.  It marks the owner ID dead,
+ * wakes its waiters and walks the thread's lists through the
+ * remote-access API (walk.c); nothing waits on another context.  The rest
+ * of a dying thread's teardown is its mm's worker's (mm.c).
+ * docs/exit-walk.md says why it runs where it does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +24,23 @@
 #include <linux/binfmts.h>
 #include <linux/wait_bit.h>
 #include "rf.h"
+
+/*
+ * The end of a registration its thread has walked and whose owner ID is
+ * dead.  A thread that is dying (exiting, or in a group exit) leaves the
+ * bookkeeping to its mm's worker, which ends a killed process's
+ * registrations in one batch (mm.c); one that execs may register again
+ * at once, so its own is out of the table before it returns.
+ */
+static void rf_thread_end(struct rf_thread *t, bool dying)
+{
+	if (dying) {
+		rf_mm_retire(t);
+		return;
+	}
+	rf_thread_unpublish(t);
+	rf_thread_release(t);
+}
 
 /*
  * task_work on the dying or exec'ing thread: walk, then drop.  If the
@@ -35,6 +54,7 @@
 static void rf_twork_fn(struct callback_head *cb)
 {
 	struct rf_thread *t = container_of(cb, struct rf_thread, twork);
+	bool dying = current->flags & PF_EXITING;
 
 	/*
 	 * The thread runs no more user code under this owner ID: waiters
@@ -43,27 +63,29 @@ static void rf_twork_fn(struct callback_head *cb)
 	 * which sleep on PREEMPT_RT.
 	 */
 	rf_owner_dies(t);
-	rf_thread_unpublish(t);
 	if (t->mm_held) {
 		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
 		    RF_WALK_IDLE)
-			rf_walk_thread(t, !(current->flags & PF_EXITING));
+			rf_walk_thread(t, !dying);
 		mmput(t->mm);
-	} else {
-		if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
-		    RF_WALK_IDLE) {
-			rf_thread_erase_id(t);
-			return;
-		}
-		/*
-		 * The release, in whoever dropped the last user (a /proc
-		 * reader, a CLONE_VM process), has claimed it: wait for its
-		 * walk, which never faults, so that the words are marked
-		 * before this thread can be reaped, as mainline's are.
-		 */
-		wait_var_event(&t->walk,
-			       atomic_read_acquire(&t->walk) == RF_WALK_DONE);
+		rf_thread_end(t, dying);
+		return;
 	}
+	/* Out of the table before the release may end it. */
+	rf_thread_unpublish(t);
+	if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_HANDED) ==
+	    RF_WALK_IDLE) {
+		rf_thread_erase_id(t);
+		return;
+	}
+	/*
+	 * The release, in whoever dropped the last user (a /proc reader, a
+	 * CLONE_VM process), has claimed it: wait for its walk, which never
+	 * faults, so that the words are marked before this thread can be
+	 * reaped, as mainline's are.
+	 */
+	wait_var_event(&t->walk,
+		       atomic_read_acquire(&t->walk) == RF_WALK_DONE);
 	rf_thread_release(t);
 }
 
@@ -107,11 +129,10 @@ static void rf_queue_walk(struct task_struct *p, struct rf_thread *t,
 static void rf_exit_direct(struct rf_thread *t)
 {
 	rf_owner_dies(t);
-	rf_thread_unpublish(t);
 	if (atomic_cmpxchg(&t->walk, RF_WALK_IDLE, RF_WALK_TASK) ==
 	    RF_WALK_IDLE)
 		rf_walk_thread(t, false);
-	rf_thread_release(t);
+	rf_thread_end(t, true);
 }
 
 /*
@@ -140,8 +161,8 @@ static void rf_kwork_fn(struct callback_head *cb)
 		atomic_set(&t->walk, RF_WALK_TASK);
 		if (rf_walk_thread_early(t)) {
 			rf_count(RF_STAT_KILL_WALKS, 1);
-			rf_thread_unpublish(t);
-			rf_thread_release(t);
+			/* A group exit: it will not register again. */
+			rf_thread_end(t, true);
 		} else {
 			/* Handed on, t->resume written: ordered before both. */
 			atomic_set_release(&t->walk, RF_WALK_IDLE);
@@ -205,18 +226,27 @@ static bool rf_exit_now(struct task_struct *p, struct rf_thread *t)
 
 /*
  * Every exit and exec in the system passes here: a miss is one counter
- * read, or with registrations anywhere, one lookup.  The registration
- * cannot go meanwhile: only this thread ends it (its exit, exec or kill
- * work, all of which claim it first).
+ * read, or with registrations anywhere, one lookup.  A registration not
+ * claimed cannot go meanwhile: only this thread ends it (its exit, exec
+ * or kill work, all of which claim it first).
  */
 static void rf_probe_exit(RF_EXIT_PROBE_ARGS)
 {
 	struct rf_thread *t;
+	bool claimed;
 
 	if (!rf_nr_threads())
 		return;
+	/*
+	 * A claimed registration may be retired, and ended by a worker
+	 * meanwhile: look at it under RCU.  One not claimed only this
+	 * thread may end.
+	 */
+	rcu_read_lock();
 	t = rf_lookup(p);
-	if (!t || rf_claimed(t) || rf_exit_now(p, t))
+	claimed = !t || rf_claimed(t);
+	rcu_read_unlock();
+	if (claimed || rf_exit_now(p, t))
 		return;
 	rf_queue_walk(p, t, TWA_NONE);
 }

@@ -24,6 +24,10 @@
  * reaped before its words are marked.  The release holds a reference on
  * each registration it walks.
  *
+ * A dying thread's registration stays attached until its mm's worker ends
+ * it with the others that died about then (rf_mm_retire()); the release
+ * finds it walked already and passes it by.
+ *
  * One notifier per address space, not per registration: detaching a
  * thread is a list removal, where removing a notifier took the mm's
  * notifier lock and mm_count, which every thread of a killed process
@@ -52,10 +56,12 @@
 
 #include <linux/completion.h>
 #include <linux/hashtable.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
@@ -69,6 +75,8 @@ struct rf_mm {
 	refcount_t ref;				/* one per attached registration */
 	spinlock_t lock;			/* threads */
 	struct list_head threads;		/* rf_thread.mm_node */
+	struct llist_head retired;		/* rf_thread.retire_node */
+	struct delayed_work retire_work;	/* ends the retired ones */
 };
 
 /* Lookups and the last put under the lock: a hashed entry has ref > 0. */
@@ -150,6 +158,48 @@ static bool rf_mm_invalidate(struct mmu_interval_notifier *mni,
 static const struct mmu_interval_notifier_ops rf_mm_ops = {
 	.invalidate	= rf_mm_invalidate,
 };
+
+/*
+ * The retired registrations of @m, ended in one batch.  Each holds a
+ * reference on @m until its own detach, and this work is queued only by
+ * an add to an empty list: while it is pending or running with entries
+ * still to end, @m is alive.  The last detach frees @m (this work too,
+ * which is allowed): nothing of @m is touched after the batch is taken.
+ */
+static void rf_mm_retire_work(struct work_struct *work)
+{
+	struct rf_mm *m = container_of(to_delayed_work(work), struct rf_mm,
+				       retire_work);
+	struct llist_node *batch = llist_del_all(&m->retired);
+	struct rf_thread *t, *tmp;
+
+	llist_for_each_entry_safe(t, tmp, batch, retire_node) {
+		rf_thread_end_retired(t);
+		cond_resched();
+	}
+}
+
+/*
+ * The dying thread of @t, walked and its owner ID dead, leaves the rest
+ * of its teardown (out of the table, its ID freed, detached, its last
+ * reference) to a worker that ends its mm's retired registrations in one
+ * batch: the thread is reaped without waiting for that bookkeeping,
+ * which mainline's exit does not have.  The worker runs a tick after the
+ * first of a batch, so the threads of a killed process, dying together,
+ * wake it once or twice, not once each (queued at once, it ran inside
+ * their exits, woken for nearly every thread: docs/results.md).  The
+ * thread's task_struct is held until the registration is out of the
+ * table, whose key it is.  Only for a thread that will not register
+ * again (exiting, or in a group exit): one that execs may, at once.
+ */
+void rf_mm_retire(struct rf_thread *t)
+{
+	struct rf_mm *m = t->rfm;
+
+	get_task_struct(t->task);
+	if (llist_add(&t->retire_node, &m->retired))
+		queue_delayed_work(system_unbound_wq, &m->retire_work, 1);
+}
 
 /*
  * Priming an mm: giving it the interval tree in a worker, where no signal
@@ -332,6 +382,8 @@ int rf_mm_attach(struct rf_thread *t)
 		refcount_set(&new->ref, 1);
 		spin_lock_init(&new->lock);
 		INIT_LIST_HEAD(&new->threads);
+		init_llist_head(&new->retired);
+		INIT_DELAYED_WORK(&new->retire_work, rf_mm_retire_work);
 		ret = rf_mm_insert(&new->mni, mm);
 		if (ret) {
 			kfree(new);

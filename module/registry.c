@@ -150,6 +150,20 @@ void rf_thread_release(struct rf_thread *t)
 	rf_thread_put(t);
 }
 
+/*
+ * The end of a registration retired by its exiting thread (rf_mm_retire()),
+ * on its mm's worker: the thread held its task_struct for it, so the key
+ * named no other task while it was in the table.
+ */
+void rf_thread_end_retired(struct rf_thread *t)
+{
+	struct task_struct *task = t->task;
+
+	rf_thread_unpublish(t);
+	put_task_struct(task);
+	rf_thread_release(t);
+}
+
 /* The rest of a teardown handed to the release (mm.c), on a worker. */
 void rf_thread_teardown(struct work_struct *work)
 {

@@ -5,6 +5,7 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/mm_types.h>
 #include <linux/rhashtable-types.h>
@@ -102,6 +103,7 @@ struct rf_thread {
 	struct rf_mm *rfm;		/* mm's notifier: pins it, walks at release */
 	struct list_head mm_node;	/* on rfm's threads */
 	struct list_head rel_node;	/* on its release's list (mm.c) */
+	struct llist_node retire_node;	/* on its mm's retired list (mm.c) */
 	atomic_t walk;			/* RF_WALK_* */
 	bool mm_held;			/* the exit probe took mm_users */
 	struct work_struct teardown;	/* after a walk handed to release */
@@ -157,6 +159,7 @@ void rf_unregister_current(struct rf_thread *t);
 void rf_thread_unpublish(struct rf_thread *t);
 void rf_thread_erase_id(struct rf_thread *t);
 void rf_thread_release(struct rf_thread *t);
+void rf_thread_end_retired(struct rf_thread *t);
 struct rf_thread *rf_owner_get(u32 id);
 struct rf_thread *rf_thread_get(struct task_struct *task);
 void rf_thread_put(struct rf_thread *t);
@@ -182,6 +185,7 @@ int rf_mm_init(void);
 void rf_mm_exit(void);
 int rf_mm_attach(struct rf_thread *t);
 void rf_mm_detach(struct rf_thread *t);
+void rf_mm_retire(struct rf_thread *t);
 
 /*
  * Who walks a dead thread's lists (registry.c, mm.c).  IDLE -> TASK: its
