@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Exit cost: a process SIGKILLed holding N robust locks, its table and
-the least-squares fit (also drawn by report_charts)."""
+"""Exit cost: a process SIGKILLed holding N robust locks, its table, the
+least-squares fit (also drawn by report_charts), and the per-lock slope
+against mainline's as a performance row with a goal."""
 import statistics
 
-from report_base import Table, by, fmt, one
+from report_base import Table, by, fmt, one, ratio
 
 
 def linear_fit(points):
@@ -68,3 +69,42 @@ def exitcost_table(lines):
         notes.append("%s: least-squares fit t = %.2f ms + %.3f us x locks (R^2 %.3f)"
                      % (i, a, b * 1000, r2))
     return t.render(), notes
+
+
+def run_slopes(lines, impl):
+    """us per added lock of each run: its fewest locks to its most."""
+    ds = sorted(by(lines, bench="exitcost", impl=impl), key=lambda d: d["locks"])
+    if len(ds) < 2:
+        return None
+    lo, hi = ds[0], ds[-1]
+    span = hi["locks"] - lo["locks"]
+    return [(h - l) * 1000 / span
+            for l, h in zip(lo["ms"].get("runs", []), hi["ms"].get("runs", []))]
+
+
+def exitcost_slope_row(lines, clock):
+    """The fits' slopes, rf against glibc robust (the goal: no dearer)."""
+    ec = exitcost_lines(lines, clock)
+    fits = exitcost_fits(ec)
+    if "rf" not in fits or "glibc-robust" not in fits:
+        return None
+    val = {"rf": fits["rf"][1] * 1000,
+           "glibc-robust": fits["glibc-robust"][1] * 1000,
+           "glibc-normal": None}
+    n = {i: max(d["locks"] for d in by(ec, bench="exitcost", impl=i))
+         for i in ("rf", "glibc-robust")}
+    rs, gs = run_slopes(ec, "rf"), run_slopes(ec, "glibc-robust")
+    paired = ([a / b for a, b in zip(rs, gs) if b > 0]
+              if rs and gs and len(rs) == len(gs) else None)
+    # A glibc slope at or below zero is noise: no ratio to judge.
+    rt = ratio(val["rf"], val["glibc-robust"]) if val["glibc-robust"] > 0 else None
+    return dict(
+        name="exit cost per added lock (least-squares fit%s)"
+             % (", icount" if clock == "icount" else ""),
+        unit="us" if clock == "wall" else "k instr",
+        values=val, spread={},
+        checks=[("vs glibc-robust", "exitcost_slope_vs_robust", rt, paired)],
+        note="fits over the exit cost table below: rf 1-%d locks, glibc-robust "
+             "1-%d (mainline walks at most 2048, whose cost is close to one "
+             "exit's noise); within noise from run r's slope of each"
+             % (n["rf"], n["glibc-robust"]))

@@ -5,6 +5,7 @@ import statistics
 
 from report_base import (IMPLS, ML72, PRELOAD, FLOORS, Table, by, fmt, one,
                          paired_ratios, quantile, ratio)
+from report_exitcost import exitcost_slope_row
 from report_goals import goal_text, judge
 
 
@@ -312,7 +313,7 @@ def perf_rows(lines):
                        ml72_checks(val),
                 note="; ".join(notes)))
     for clock in ("wall", "icount"):
-        for f in (reap_row, forkreg_row, exitrate_row):
+        for f in (reap_row, exitcost_slope_row, forkreg_row, exitrate_row):
             row = f(lines, clock)
             if row:
                 rows.append(row)
