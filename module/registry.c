@@ -151,7 +151,7 @@ void rf_thread_release(struct rf_thread *t)
 }
 
 /*
- * The end of a registration retired by its exiting thread (rf_mm_retire()),
+ * The end of a registration retired by its dying thread (rf_mm_retire()),
  * on its mm's worker: the thread held its task_struct for it, so the key
  * named no other task while it was in the table.
  */

@@ -65,7 +65,7 @@ def exitcost_table(lines):
     notes = []
     for i, (a, b, r2) in exitcost_fits(lines).items():
         if i != "rf":
-            continue  # up to 2048 locks: inside the noise of a plain exit
+            continue  # glibc's slope, noisy, is exitcost_slope_row's
         notes.append("%s: least-squares fit t = %.2f ms + %.3f us x locks (R^2 %.3f)"
                      % (i, a, b * 1000, r2))
     return t.render(), notes
