@@ -45,8 +45,11 @@
  * to stderr.  Iteration counts are fixed (scaled down by --quick or set
  * by --iters), each measurement is repeated (--runs, default 7) after a
  * warm-up, and the runs are interleaved across implementations so that
- * drift on a noisy machine hits them alike.  Nothing here judges: the
- * numbers go to report.py.
+ * drift on a noisy machine hits them alike.  After each timed kill of
+ * exitcost and reap, and each of forkreg's blocks of forks, the bench
+ * waits until what it left for later is done (settle_kill()), so that
+ * one implementation's leftovers never land in the other's measurement.
+ * Nothing here judges: the numbers go to report.py.
  *
  * Built with -DRFBENCH_NATIVE (tests/bench/run does it for the host, which
  * cannot load the module), lib/rf_mutex.c is compiled into this program

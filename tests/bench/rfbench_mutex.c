@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 
 #include "rf_internal.h"
 #include "rfbench.h"
+#include "sysfs.h"
 
 /* Why @i cannot run here: ml72 on a kernel without 7.2's release. */
 const char *na_reason(enum impl i)
@@ -103,6 +106,50 @@ int bm_init(struct bm *b, enum impl impl, bool pshared)
 bool module_loaded(void)
 {
 	return access("/sys/module/robustfutex", F_OK) == 0;
+}
+
+/*
+ * The module's count of registrations, for settle_kill(); -1 without the
+ * module.
+ */
+long rf_threads(void)
+{
+	return sysfs_read_long("/sys/kernel/robustfutex/threads");
+}
+
+/*
+ * After a timed kill, whichever implementation's: what it left for later
+ * must not land in the next, which may be the other implementation's.
+ * rf leaves its registrations to its mm's worker, a tick or so after the
+ * exit (docs/exit-walk.md): wait until their count is back to @before.
+ * Both leave task_structs and more to RCU: wait for a grace period
+ * (MEMBARRIER_CMD_GLOBAL).  Then spin for 5 ms, for both: under QEMU TCG
+ * a kill that follows idle CPUs is much slower, and far noisier, than
+ * one that follows a busy loop (measured on 6.12: after a 10 ms sleep,
+ * 1.7-1.9 ms against 0.7-1.1 for a 1-lock child, whichever the
+ * implementation).  The 2 s bound only catches a leak; the bench goes on.
+ *
+ * Not for recovery: its window (kill -> EOWNERDEAD, half a millisecond)
+ * ends long before rf's worker runs, and after this busy wait the waiter,
+ * which rf wakes while the sender may still hold the other vCPU, is
+ * often queued behind its dying owner (docs/results.md).
+ */
+void settle_kill(long before)
+{
+	uint64_t t0 = now_ns();
+	long now;
+
+	while ((now = rf_threads()) >= 0 && now > before) {
+		if (now_ns() - t0 > 2000000000) {
+			progress("registrations still above %ld after 2 s",
+				 before);
+			break;
+		}
+	}
+	syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	t0 = now_ns();
+	while (now_ns() - t0 < 5000000)
+		;
 }
 
 void *map_shared(size_t len)

@@ -230,6 +230,7 @@ static void __attribute__((noreturn)) reap_child(void *base, enum impl impl,
 static double reap_round(void *base, enum impl impl, struct reap_shared *sh,
 			 long *recovered)
 {
+	long before = rf_threads();
 	uint64_t t0;
 	int status, spins = 0;
 	pid_t pid;
@@ -254,6 +255,7 @@ static double reap_round(void *base, enum impl impl, struct reap_shared *sh,
 	waitpid(pid, &status, 0);
 	t0 = now_ns() - t0;
 	*recovered = count_owner_died(base, impl, REAP_THREADS);
+	settle_kill(before);
 	return t0 / 1e6;
 }
 
