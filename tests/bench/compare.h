@@ -31,6 +31,7 @@
 #include <robustfutex.h>
 #include "ml72.h"
 #include "json.h"
+#include "spawn.h"
 #include "stats.h"
 
 #define OD		RF_FUTEX_OWNER_DIED
@@ -110,11 +111,8 @@ static inline struct robust_list *node_of(struct robust_list_head *h,
 	return (struct robust_list *)((char *)word - h->futex_offset);
 }
 
-/* ---- children that die where they are told (compare_util.c) ---- */
+/* ---- children that die where they are told (spawn.c, compare_util.c) ---- */
 
-pid_t spawn_then(int (*setup)(void *), void (*then)(void *), void *arg,
-		 int *res);
-pid_t spawn(int (*setup)(void *), void *arg, int *res);
 pid_t spawn_pidns(int (*setup)(void *), void (*then)(void *), void *arg,
 		  int *res);
 double kill_reap(pid_t pid);

@@ -256,45 +256,8 @@ struct robust_list_head *list_head(enum impl impl)
 /* ---- children that die where they are told ---- */
 
 /*
- * Fork a child that runs @setup(@arg), reports its result, runs @then(@arg)
- * if given (something that blocks: the parent has its report already)
- * and then waits to be killed.  Returns the child's pid once it has
- * reported, and its result in *@res (0: the state is in place).
- */
-pid_t spawn_then(int (*setup)(void *), void (*then)(void *), void *arg,
-		 int *res)
-{
-	int pfd[2], r;
-	pid_t pid;
-
-	if (pipe(pfd))
-		die("pipe", errno);
-	pid = fork();
-	if (pid < 0)
-		die("fork", errno);
-	if (pid == 0) {
-		r = setup(arg);
-		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
-			_exit(1);
-		if (then)
-			then(arg);
-		for (;;)
-			pause();
-	}
-	close(pfd[1]);
-	if (read(pfd[0], res, sizeof(*res)) != sizeof(*res))
-		*res = -EIO;
-	close(pfd[0]);
-	return pid;
-}
-
-pid_t spawn(int (*setup)(void *), void *arg, int *res)
-{
-	return spawn_then(setup, NULL, arg, res);
-}
-
-/*
- * The same, the child the first process (PID 1) of a new PID namespace.
+ * As spawn_then() (spawn.c), the child the first process (PID 1) of a new
+ * PID namespace.
  * Returns -1 (and the errno in *@res) if there can be none.
  */
 pid_t spawn_pidns(int (*setup)(void *), void (*then)(void *), void *arg,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <robustfutex.h>
 
 #include "ml72.h"
@@ -68,6 +69,7 @@ int bm_init(struct bm *b, enum impl impl, bool pshared);
 bool module_loaded(void);
 long rf_threads(void);
 void settle_kill(long before);
+double kill_timed(pid_t pid, long before);
 void *map_shared(size_t len);
 
 static inline int mutex_lock(void *m, enum impl impl)

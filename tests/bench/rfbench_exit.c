@@ -18,6 +18,7 @@
 #include "../kselftest/rf_test.h"
 
 #include "rfbench.h"
+#include "spawn.h"
 #include "sysfs.h"
 
 /* ---- exitrate: processes that never register ---- */
@@ -78,40 +79,36 @@ void bench_exitrate(void)
 static const char list_limit_path[] =
 	"/sys/module/robustfutex/parameters/list_limit";
 
+struct exitcost_child {
+	void *base;
+	enum impl impl;
+	long n;
+};
+
+static int exitcost_lock(void *p)
+{
+	struct exitcost_child *c = p;
+
+	return lock_array(c->base, c->impl, c->n) ? -EIO : 0;
+}
+
 /* One kill of a child holding @n locks of @impl at @base: ms. */
 static double exitcost_once(void *base, enum impl impl, long n,
 			    long *recovered)
 {
-	int pfd[2], status;
-	uint64_t t0;
-	pid_t pid;
+	struct exitcost_child c = { base, impl, n };
 	long before = rf_threads();
-	char c;
+	double ms;
+	pid_t pid;
+	int res;
 
 	init_array(base, impl, n);
-	if (pipe(pfd))
-		die("pipe", errno);
-	pid = fork();
-	if (pid < 0)
-		die("fork", errno);
-	if (pid == 0) {
-		c = lock_array(base, impl, n) ? 'e' : 'r';
-		if (write(pfd[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1 || c != 'r')
+	pid = spawn(exitcost_lock, &c, &res);
+	if (res)
 		die("exitcost: child could not lock", EIO);
-	close(pfd[0]);
-	t0 = now_ns();
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	t0 = now_ns() - t0;
+	ms = kill_timed(pid, before);
 	*recovered = count_owner_died(base, impl, n);
-	settle_kill(before);
-	return t0 / 1e6;
+	return ms;
 }
 
 /*

@@ -5,12 +5,14 @@
  * share: arrays of bare mutexes, the "n/a" line, which implementations run.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "rf_internal.h"
 #include "rfbench.h"
@@ -150,6 +152,22 @@ void settle_kill(long before)
 	t0 = now_ns();
 	while (now_ns() - t0 < 5000000)
 		;
+}
+
+/*
+ * SIGKILL @pid and reap it: ms from the kill to waitpid()'s return.  Then
+ * settle_kill(@before), untimed.
+ */
+double kill_timed(pid_t pid, long before)
+{
+	uint64_t t0 = now_ns();
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	t0 = now_ns() - t0;
+	settle_kill(before);
+	return t0 / 1e6;
 }
 
 void *map_shared(size_t len)

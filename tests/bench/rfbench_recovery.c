@@ -17,6 +17,7 @@
 #include "../kselftest/rf_test.h"
 
 #include "rfbench.h"
+#include "spawn.h"
 
 /* ---- recovery: owner killed, waiter blocked in lock ---- */
 
@@ -51,6 +52,12 @@ static void *waiter_thread(void *p)
 	}
 }
 
+/* The child: take the mutex, then wait to be killed (spawn()). */
+static int recovery_lock(void *m)
+{
+	return bm_lock(m);
+}
+
 /*
  * One kill: a child takes @m and waits to die; the waiter blocks in lock;
  * once it sleeps, SIGKILL.  Returns the latency in ns, or -1 (the waiter
@@ -58,27 +65,13 @@ static void *waiter_thread(void *p)
  */
 static double recovery_round(struct waiter *w)
 {
-	int pfd[2], status, spins = 0;
+	int res, status, spins = 0;
 	uint64_t t0;
 	pid_t pid;
-	char c;
 
-	if (pipe(pfd))
-		die("pipe", errno);
-	pid = fork();
-	if (pid < 0)
-		die("fork", errno);
-	if (pid == 0) {
-		c = bm_lock(w->m) ? 'e' : 'r';
-		if (write(pfd[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1 || c != 'r')
+	pid = spawn(recovery_lock, w->m, &res);
+	if (res)
 		die("recovery: child could not lock", EIO);
-	close(pfd[0]);
 	sem_post(&w->go);
 	while (!__atomic_load_n(&w->locking, __ATOMIC_SEQ_CST) ||
 	       !rf_thread_asleep(w->tid)) {
@@ -231,8 +224,8 @@ static double reap_round(void *base, enum impl impl, struct reap_shared *sh,
 			 long *recovered)
 {
 	long before = rf_threads();
-	uint64_t t0;
 	int status, spins = 0;
+	double ms;
 	pid_t pid;
 
 	init_array(base, impl, REAP_THREADS);
@@ -250,13 +243,9 @@ static double reap_round(void *base, enum impl impl, struct reap_shared *sh,
 	}
 	if (sh->errors)
 		die("reap: a child thread could not lock", EIO);
-	t0 = now_ns();
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	t0 = now_ns() - t0;
+	ms = kill_timed(pid, before);
 	*recovered = count_owner_died(base, impl, REAP_THREADS);
-	settle_kill(before);
-	return t0 / 1e6;
+	return ms;
 }
 
 void bench_reap(void)
