@@ -67,9 +67,8 @@ const char *impl_name(enum impl i);
 int mutex_init(void *m, enum impl impl, bool pshared);
 int bm_init(struct bm *b, enum impl impl, bool pshared);
 bool module_loaded(void);
-long rf_threads(void);
-void settle_kill(long before);
-double kill_timed(pid_t pid, long before);
+void settle_kill(long long before);
+double kill_timed(pid_t pid, long long before);
 void *map_shared(size_t len);
 
 static inline int mutex_lock(void *m, enum impl impl)

@@ -97,7 +97,7 @@ static double exitcost_once(void *base, enum impl impl, long n,
 			    long *recovered)
 {
 	struct exitcost_child c = { base, impl, n };
-	long before = rf_threads();
+	long long before = rf_stat("threads");
 	double ms;
 	pid_t pid;
 	int res;
@@ -256,7 +256,7 @@ static const char *const fr_names[NR_FR] = { "rf", "glibc-robust", "none" };
 /* One run: us per fork+exit+waitpid, @n of them. */
 static double forkreg_run(int i, struct bm *m, long n)
 {
-	long before = rf_threads();
+	long long before = rf_stat("threads");
 	uint64_t t0 = now_ns();
 	double us;
 	int status;

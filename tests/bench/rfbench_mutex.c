@@ -14,9 +14,9 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
+#include "../kselftest/rf_test.h"
 #include "rf_internal.h"
 #include "rfbench.h"
-#include "sysfs.h"
 
 /* Why @i cannot run here: ml72 on a kernel without 7.2's release. */
 const char *na_reason(enum impl i)
@@ -111,15 +111,6 @@ bool module_loaded(void)
 }
 
 /*
- * The module's count of registrations, for settle_kill(); -1 without the
- * module.
- */
-long rf_threads(void)
-{
-	return sysfs_read_long("/sys/kernel/robustfutex/threads");
-}
-
-/*
  * After a timed kill, whichever implementation's: what it left for later
  * must not land in the next, which may be the other implementation's.
  * rf leaves its registrations to its mm's worker, a tick or so after the
@@ -136,14 +127,14 @@ long rf_threads(void)
  * which rf wakes while the sender may still hold the other vCPU, is
  * often queued behind its dying owner (docs/results.md).
  */
-void settle_kill(long before)
+void settle_kill(long long before)
 {
 	uint64_t t0 = now_ns();
-	long now;
+	long long now;
 
-	while ((now = rf_threads()) >= 0 && now > before) {
+	while ((now = rf_stat("threads")) >= 0 && now > before) {
 		if (now_ns() - t0 > 2000000000) {
-			progress("registrations still above %ld after 2 s",
+			progress("registrations still above %lld after 2 s",
 				 before);
 			break;
 		}
@@ -158,7 +149,7 @@ void settle_kill(long before)
  * SIGKILL @pid and reap it: ms from the kill to waitpid()'s return.  Then
  * settle_kill(@before), untimed.
  */
-double kill_timed(pid_t pid, long before)
+double kill_timed(pid_t pid, long long before)
 {
 	uint64_t t0 = now_ns();
 	int status;

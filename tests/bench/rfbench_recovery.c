@@ -223,7 +223,7 @@ static void __attribute__((noreturn)) reap_child(void *base, enum impl impl,
 static double reap_round(void *base, enum impl impl, struct reap_shared *sh,
 			 long *recovered)
 {
-	long before = rf_threads();
+	long long before = rf_stat("threads");
 	int status, spins = 0;
 	double ms;
 	pid_t pid;
