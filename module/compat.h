@@ -44,6 +44,24 @@
  */
 #define RF_SIGNAL_DELIVERED	0
 
+/*
+ * Open a user-access window for reading *@p, or false (not user memory):
+ * masked where the kernel can mask (x86, 6.12), a pointer beyond user
+ * space made one that faults, in place of access_ok()'s branch and its
+ * speculation barrier.  Closed with user_read_access_end().
+ */
+#include <linux/uaccess.h>
+static __always_inline bool rf_user_read_begin(void __user **p, size_t size)
+{
+#ifdef masked_user_access_begin
+	if (can_do_masked_user_access()) {
+		*p = masked_user_access_begin(*p);
+		return true;
+	}
+#endif
+	return user_read_access_begin(*p, size);
+}
+
 /* get_user_pages_remote() lost its vmas argument in 6.5. */
 #include <linux/mm.h>
 static inline long rf_gup_remote(struct mm_struct *mm, unsigned long addr,

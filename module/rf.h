@@ -13,6 +13,8 @@
 #include <linux/spinlock.h>
 #include <linux/refcount.h>
 #include <linux/mmu_notifier.h>
+#include <linux/uaccess.h>
+#include <asm/futex.h>
 #include <robustfutex/ioctl.h>
 #include "compat.h"
 
@@ -207,7 +209,27 @@ bool rf_walk_thread_early(struct rf_thread *t);
 void rf_thread_teardown(struct work_struct *work);
 
 /* uaccess.c: futex words of the current mm (ioctls) */
-int rf_cmpxchg_user_atomic(u32 __user *uaddr, u32 old, u32 new, u32 *cur);
+
+/*
+ * 0 with *@cur the word's value before, -EFAULT, or -EAGAIN: arm64's
+ * LL/SC version gives up after a bounded number of lost exclusive stores
+ * (FUTEX_MAX_LOOPS) and leaves *@cur unset.  The lock ioctl (wait.c)
+ * hands it to user space as "the word changed", to look at the word
+ * again; the exit walk (walk.c) falls back to its pinned page, once.  No
+ * kernel path retries it in a loop.  Inline: the exit walk makes one for
+ * each lock it recovers.
+ */
+static inline int rf_cmpxchg_user_atomic(u32 __user *uaddr, u32 old, u32 new,
+					 u32 *cur)
+{
+	int ret;
+
+	pagefault_disable();
+	ret = futex_atomic_cmpxchg_inatomic(cur, uaddr, old, new);
+	pagefault_enable();
+	return ret;
+}
+
 int rf_get_user_atomic(u32 __user *uaddr, u32 *val);
 int rf_fault_in(unsigned long uaddr, bool write);
 

@@ -24,24 +24,6 @@ int rf_get_user_atomic(u32 __user *uaddr, u32 *val)
 	return ret ? -EFAULT : 0;
 }
 
-/*
- * 0 with *@cur the word's value before, -EFAULT, or -EAGAIN: arm64's
- * LL/SC version gives up after a bounded number of lost exclusive stores
- * (FUTEX_MAX_LOOPS) and leaves *@cur unset.  The lock ioctl (wait.c)
- * hands it to user space as "the word changed", to look at the word
- * again; the exit walk (walk.c) falls back to its pinned page, once.  No
- * kernel path retries it in a loop.
- */
-int rf_cmpxchg_user_atomic(u32 __user *uaddr, u32 old, u32 new, u32 *cur)
-{
-	int ret;
-
-	pagefault_disable();
-	ret = futex_atomic_cmpxchg_inatomic(cur, uaddr, old, new);
-	pagefault_enable();
-	return ret;
-}
-
 /* Make the page at @uaddr present (and writable); may sleep. */
 int rf_fault_in(unsigned long uaddr, bool write)
 {

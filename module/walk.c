@@ -47,6 +47,7 @@ enum rf_word_kind {
 
 struct rf_walker {
 	struct mm_struct *mm;
+	unsigned long task_size;	/* @mm's */
 	unsigned int gup_flags;	/* FOLL_NOFAULT outside an exiting task */
 	bool upgrade;		/* FOLL_NOFAULT, but see rf_fault_by_hand() */
 	bool direct;		/* @mm is current's: plain access first */
@@ -234,39 +235,46 @@ static inline int rf_page_get(struct rf_walker *w, unsigned long uaddr,
  * Plain user access, in the thread whose lists these are, its mm still
  * attached: never faults (a page that is not there, or a protection key
  * that forbids this thread, gives -EFAULT and the remote path is tried).
+ * Inline, as the cmpxchg is (rf.h), with masked access where the kernel
+ * has it: a held lock costs the walk two reads and a cmpxchg, and with a
+ * call for each (get_user()) the walk paid more per lock than mainline's.
  */
-static int rf_peek_direct(unsigned long uaddr, unsigned int size, u64 *val)
+static __always_inline int rf_peek_direct(unsigned long uaddr,
+					  unsigned int size, u64 *val)
 {
-	int ret;
+	void __user *p = (void __user *)uaddr;
+	int ret = -EFAULT;
 
 	pagefault_disable();
+	if (!rf_user_read_begin(&p, size))
+		goto out;
 	if (size == 4) {
 		u32 v;
 
-		ret = get_user(v, (u32 __user *)uaddr);
+		unsafe_get_user(v, (u32 __user *)p, end);
 		*val = v;
 	} else {
 		u64 v;
 
-		ret = get_user(v, (u64 __user *)uaddr);
+		unsafe_get_user(v, (u64 __user *)p, end);
 		*val = v;
 	}
+	ret = 0;
+end:
+	user_read_access_end();
+out:
 	pagefault_enable();
 	return ret;
 }
 
-/* Read @size (4 or 8) aligned bytes at @uaddr. */
-static inline int rf_peek(struct rf_walker *w, unsigned long uaddr,
-			  unsigned int size, u64 *val)
+/* rf_peek() through the page (not the thread's own mm, or it failed). */
+static noinline int rf_peek_page(struct rf_walker *w, unsigned long uaddr,
+				 unsigned int size, u64 *val)
 {
 	void *kaddr;
 	int ret;
 
-	if (uaddr & (size - 1) || uaddr > w->mm->task_size - size)
-		return -EFAULT;
-	if (w->direct && !rf_peek_direct(uaddr, size, val))
-		return 0;
-	if (w->early)
+	if (w->early || uaddr > w->task_size - size)
 		return -EFAULT;
 	ret = rf_page_get(w, uaddr, false);
 	if (ret)
@@ -278,23 +286,28 @@ static inline int rf_peek(struct rf_walker *w, unsigned long uaddr,
 }
 
 /*
- * cmpxchg on a futex word, atomic with respect to its users' atomics,
- * through a page pinned writable.
+ * Read @size (4 or 8) aligned bytes at @uaddr.  The plain access is
+ * inline, the page's out of line: the walk of a thread's own mm makes
+ * two reads for each lock it holds.
  */
-static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
-			   u32 old, u32 new, u32 *cur)
+static __always_inline int rf_peek(struct rf_walker *w, unsigned long uaddr,
+				   unsigned int size, u64 *val)
+{
+	if (uaddr & (size - 1))
+		return -EFAULT;
+	if (w->direct && !rf_peek_direct(uaddr, size, val))
+		return 0;
+	return rf_peek_page(w, uaddr, size, val);
+}
+
+/* rf_poke_cmpxchg() through the page, pinned writable. */
+static noinline int rf_poke_page(struct rf_walker *w, unsigned long uaddr,
+				 u32 old, u32 new, u32 *cur)
 {
 	u32 *kaddr;
 	int ret;
 
-	/*
-	 * -EFAULT (not mapped writable, or a pkey) or, on LL/SC machines,
-	 * -EAGAIN (the word kept changing): the pinned page is tried, once.
-	 */
-	if (w->direct &&
-	    !rf_cmpxchg_user_atomic((u32 __user *)uaddr, old, new, cur))
-		return 0;
-	if (w->early)
+	if (w->early || uaddr > w->task_size - sizeof(u32))
 		return -EFAULT;
 	ret = rf_page_get(w, uaddr, true);
 	if (ret)
@@ -307,8 +320,28 @@ static int rf_poke_cmpxchg(struct rf_walker *w, unsigned long uaddr,
 	return 0;
 }
 
-static int rf_read_ptr(struct rf_walker *w, unsigned long uaddr,
-		       unsigned long *val)
+/*
+ * cmpxchg on a futex word, atomic with respect to its users' atomics:
+ * plain access in the thread's own mm, else through a page pinned
+ * writable.
+ */
+static __always_inline int rf_poke_cmpxchg(struct rf_walker *w,
+					   unsigned long uaddr, u32 old,
+					   u32 new, u32 *cur)
+{
+	/*
+	 * -EFAULT (not mapped writable, or a pkey) or, on LL/SC machines,
+	 * -EAGAIN (the word kept changing): the pinned page is tried, once.
+	 */
+	if (w->direct &&
+	    !rf_cmpxchg_user_atomic((u32 __user *)uaddr, old, new, cur))
+		return 0;
+	return rf_poke_page(w, uaddr, old, new, cur);
+}
+
+static __always_inline int rf_read_ptr(struct rf_walker *w,
+				       unsigned long uaddr,
+				       unsigned long *val)
 {
 	u64 v;
 	int ret = rf_peek(w, uaddr, w->size, &v);
@@ -374,10 +407,13 @@ static bool rf_early_page(struct rf_walker *w, unsigned long uaddr)
 
 /*
  * Apply the death rules to one futex word (docs/protocol.md).  False if
- * the word, when first read, was another owner's (or none's).
+ * the word, when first read, was another owner's (or none's).  Inline in
+ * the walk's loop, once per held lock; rf_pending_death() is the list's
+ * pending word's.
  */
-static bool rf_word_death(struct rf_walker *w, unsigned long uaddr,
-			  enum rf_word_kind kind, bool pi)
+static __always_inline bool rf_word_death(struct rf_walker *w,
+					  unsigned long uaddr,
+					  enum rf_word_kind kind, bool pi)
 {
 	u32 mask = w->intent ? RF_OWNER_MASK : FUTEX_TID_MASK;
 	u32 uval, nval, cur, owner;
@@ -459,6 +495,13 @@ out:
 		w->wpage = NULL;
 	}
 	return owned;
+}
+
+static noinline void rf_pending_death(struct rf_walker *w,
+				      unsigned long uaddr,
+				      enum rf_word_kind kind, bool pi)
+{
+	rf_word_death(w, uaddr, kind, pi);
 }
 
 /*
@@ -593,7 +636,9 @@ static void rf_walk_list(struct rf_walker *w, const struct rf_slot *slot,
 			power <<= 1;
 			lam = 0;
 		}
-		cond_resched();
+		/* Every 16 locks: a list may hold up to 2^24. */
+		if (!(n % 16))
+			cond_resched();
 	}
 
 pending:
@@ -602,8 +647,8 @@ pending:
 
 		if (w->intent && (pending & RF_PENDING_UNLOCK))
 			kind = RF_UNLOCKING;
-		rf_word_death(w, rf_futex_addr(w, pend_addr), kind,
-			      pending & 1);
+		rf_pending_death(w, rf_futex_addr(w, pend_addr), kind,
+				 pending & 1);
 		if (w->bail)
 			rf_stop_at(w, RF_AT_PENDING, 0, 0, false, 0, 0, 1, 0);
 	}
@@ -649,6 +694,7 @@ static bool __rf_walk_thread(struct rf_thread *t, bool nofault, bool early)
 		   rf_hide_sigkill();
 	struct rf_walker w = {
 		.mm = t->mm,
+		.task_size = t->mm->task_size,
 		.gup_flags = nofault || hid ? FOLL_NOFAULT : 0,
 		.upgrade = nofault && !hid && (current->flags & PF_EXITING),
 		.direct = current->mm == t->mm,
