@@ -4,7 +4,10 @@
 # with mainline, then the benchmarks.  JSON lines go to stdout, one
 # progress line per step to stderr.
 #
-#   sh /rf/bench/guest.sh [--quick]
+#   sh /rf/bench/guest.sh [--quick] [--icount]
+#
+# --icount (under vm-run --icount: one vCPU, the clock counts
+# instructions): only the exit cost, by instruction count.
 #
 # The unloaded exit-rate measurement needs the module unloaded; it
 # alternates with loaded ones (loaded, unloaded, loaded, ...) so that drift
@@ -23,10 +26,12 @@ rounds=8 runs=3
 for a in "$@"; do
 	case "$a" in
 	--quick)	quick=--quick; rounds=4 ;;
+	--icount)	clock=icount ;;
 	*)		echo "guest.sh: unknown option $a" >&2; exit 2 ;;
 	esac
 done
 steps=$((15 + 2 * rounds))
+[ $clock = wall ] || steps=1
 n=0
 
 step() {
@@ -84,6 +89,14 @@ rc=0
 run() {
 	"$@" || { echo "# guest: FAILED ($?): $*" >&2; rc=1; }
 }
+
+if [ $clock = icount ]; then
+	# 7 kills per count (5 quick): each count's fewest is the figure.
+	step "exit cost vs locks held, by instruction count"
+	run $b/rfbench $quick --runs "$([ -n "$quick" ] && echo 5 || echo 7)" \
+		--clock icount exitcost
+	exit $rc
+fi
 
 step "compare: mainline vs rf, owner-death scenarios"
 run $b/compare

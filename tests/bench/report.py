@@ -49,10 +49,14 @@ def main():
     rows = perf_rows(lines)
     ptable, pnotes = perf_table(rows)
     ftable = floors_table(lines)
-    machine = "machine: host CPU %s (%s cpus); VM CPU %s (QEMU %s, -cpu max, %s vCPUs)" % (
-        host.get("cpu", "?"), host.get("cpus", "?"), vm.get("cpu", "?"),
-        "TCG" if vm.get("mode", "qemu-tcg") == "qemu-tcg" else vm.get("mode"),
-        vm.get("cpus", "?"))
+    def machine_of(vm, extra=""):
+        return "machine: host CPU %s (%s cpus); VM CPU %s (QEMU %s, -cpu max, %s vCPUs%s)" % (
+            host.get("cpu", "?"), host.get("cpus", "?"), vm.get("cpu", "?"),
+            "TCG" if vm.get("mode", "qemu-tcg") == "qemu-tcg" else vm.get("mode"),
+            vm.get("cpus", "?"), extra)
+    machine = machine_of(vm)
+    vm_icount = next((d for d in lines if d.get("env") == "vm" and "kernel" in d
+                      and d.get("clock") == "icount"), {})
     ctable, crows = correctness(lines)
     etables = [(clock, exitcost_table(exitcost_lines(lines, clock)))
                for clock in ("wall", "icount")]
@@ -131,9 +135,11 @@ def main():
             txt.append("up to mainline's 2048)")
         else:
             txt.append("Exit cost by instruction count (QEMU -icount, one vCPU: \"ms\" are")
-            txt.append("millions of guest instructions, \"us\" thousands)")
+            txt.append("millions of guest instructions, \"us\" thousands; the first figure")
+            txt.append("is each count's fewest, an exit's own instructions)")
         txt.append("")
-        txt.append(machine)
+        txt.append(machine if clock == "wall" else
+                   machine_of(vm_icount, ", -icount shift=0"))
         txt.append("")
         txt.append(etable)
         for n in enotes:

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from report_base import IMPLS, ML72, PRELOAD, by, fmt
-from report_exitcost import exitcost_fits, exitcost_lines
+from report_exitcost import exitcost_fits, exitcost_lines, stat
 
 
 def charts(lines, outdir):
@@ -88,7 +88,7 @@ def charts(lines, outdir):
             with open(path, "w") as f:
                 for d in sorted(by(ec, impl=i), key=lambda d: d["locks"]):
                     s = d["ms"]
-                    f.write("%d %g %g %g\n" % (d["locks"], s["median"], s["min"], s["max"]))
+                    f.write("%d %g %g %g\n" % (d["locks"], stat(d), s["min"], s["max"]))
             plots.append("'%s' using 1:2:3:4 with yerrorlines lw 2 lc rgb '%s' title '%s'"
                          % (path, colors[i], i))
         fit = exitcost_fits(ec).get("rf")
