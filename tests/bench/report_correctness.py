@@ -239,7 +239,7 @@ def where_ml72(crows, prows):
         if a is None or b is None:
             continue
         (better if a > b else worse if a < b else same).append(name)
-    lower = {"ns/pair", "us", "ms", "k instr", "instr"}
+    lower = {"ns/pair", "us", "ms", "k instr", "instr", "M instr"}
     pb, ps, pw = [], [], []
     for r in prows:
         v = r.get("values", {})
