@@ -7,7 +7,7 @@
 #   sh /rf/bench/guest.sh [--quick] [--icount]
 #
 # --icount (under vm-run --icount: one vCPU, the clock counts
-# instructions): only the exit cost, by instruction count.
+# instructions): only the exit cost and the reap, by instruction count.
 #
 # The unloaded exit-rate measurement needs the module unloaded; it
 # alternates with loaded ones (loaded, unloaded, loaded, ...) so that drift

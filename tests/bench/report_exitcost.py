@@ -5,9 +5,10 @@ against mainline's as a performance row with a goal.
 
 By wall clock each count's figure is the median of its kills.  By
 instruction count (QEMU -icount) it is the fewest: whatever else the
-guest does meanwhile (a timer, a deferred free, an idle wait, which
-under -icount lasts as long as the host takes) only adds to a kill, and
-an exit's own instructions are the same every time."""
+guest runs meanwhile (a timer, a deferred free, a boot-time kernel
+thread's time slice) only adds to a kill, and an exit's own
+instructions are the same every time.  report_perf.py's reap row takes
+its figure the same way."""
 import statistics
 
 from report_base import Table, by, fmt, one, ratio

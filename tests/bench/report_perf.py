@@ -5,7 +5,7 @@ import statistics
 
 from report_base import (IMPLS, ML72, PRELOAD, FLOORS, Table, by, fmt, one,
                          paired_ratios, quantile, ratio)
-from report_exitcost import exitcost_slope_row
+from report_exitcost import exitcost_slope_row, stat
 from report_goals import goal_text, judge
 
 
@@ -49,10 +49,10 @@ def reap_row(lines, clock):
           for i in ("rf", "glibc-robust")}
     if not all(rp.values()):
         return None
-    # By instruction count the fewest, as for the exit cost
-    # (report_exitcost.py): other work only adds, so no noise to judge.
+    # By instruction count the fewest (report_exitcost.stat()): other
+    # work only adds, so no noise to judge.
     icount = clock == "icount"
-    val = {i: rp[i]["ms"]["min" if icount else "median"] for i in rp}
+    val = {i: stat(rp[i]) for i in rp}
     val["glibc-normal"] = None
     return dict(
         name="reap, %d threads each holding a lock%s"
